@@ -1,0 +1,219 @@
+"""Render settings, with neural-style's meanings and defaults, and their validation.
+
+A `RenderSettings` is plain data: it goes into job specs (and so into job ids), PNG text
+chunks and JSON sidecars. `to_dict`/`from_dict` are the one stable representation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SettingsError
+from .vgg import LAYER_INDEX
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "random", "image")
+POOLINGS = ("max", "avg")
+ORIGINAL_COLORS = ("none", "luminance", "histogram")
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+#: Above this size a render goes coarse-to-fine by default.
+PYRAMID_THRESHOLD = 512
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything that decides how one render comes out (but not which images go in).
+
+    Weights have neural-style's meanings: content loss is `content_weight` times the mean squared
+    error of the content features; style loss is `style_weight` times the mean squared error of
+    Gram matrices divided by the number of feature elements; TV loss is `tv_weight` times half
+    the summed squared neighbour differences of the 0..255 image.
+    """
+
+    image_size: int = 512
+    num_iterations: int = 1000
+    optimizer: str = "lbfgs"
+    lbfgs_history: int = 100
+    learning_rate: float = 10.0
+    content_weight: float = 5.0
+    style_weight: float = 100.0
+    tv_weight: float = 1e-3
+    content_layers: tuple[str, ...] = ("relu4_2",)
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    content_layer_weights: tuple[float, ...] = ()
+    style_layer_weights: tuple[float, ...] = ()
+    style_scale: float = 1.0
+    init: str = "content"
+    seed: int = 0
+    pooling: str = "max"
+    original_colors: str = "none"
+    #: Coarse-to-fine levels as (longest side, iterations); empty means automatic.
+    scales: tuple[tuple[int, int], ...] = ()
+    weights: str = "caffe"
+    precision: str = "fp32"
+
+    def __post_init__(self) -> None:
+        # One conversion path for every source: keyword arguments, JSON, TOML, KEY=VALUE text.
+        for item in dataclasses.fields(self):
+            object.__setattr__(self, item.name, coerce(item.name, getattr(self, item.name)))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise SettingsError naming the first setting that is out of range."""
+        _require(16 <= self.image_size <= 16384, "image_size", "must be 16..16384 px")
+        _require(self.num_iterations >= 0, "num_iterations", "must be 0 or more")
+        _require(self.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}")
+        _require(self.lbfgs_history >= 1, "lbfgs_history", "must be 1 or more")
+        _require(self.learning_rate > 0, "learning_rate", "must be above 0")
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            value = getattr(self, name)
+            _require(math.isfinite(value) and value >= 0, name, "must be a number >= 0")
+        _require(bool(self.content_layers), "content_layers", "needs at least one layer")
+        _require(bool(self.style_layers), "style_layers", "needs at least one layer")
+        for layer in (*self.content_layers, *self.style_layers):
+            _require(layer in LAYER_INDEX, "layers", f"unknown VGG19 layer {layer!r}")
+        for name, layers in (
+            ("content_layer_weights", self.content_layers),
+            ("style_layer_weights", self.style_layers),
+        ):
+            weights = getattr(self, name)
+            _require(
+                not weights or len(weights) == len(layers),
+                name,
+                f"has {len(weights)} values for {len(layers)} layers",
+            )
+        _require(0.05 <= self.style_scale <= 8, "style_scale", "must be 0.05..8")
+        _require(self.init in INITS, "init", f"must be one of {INITS}")
+        _require(self.pooling in POOLINGS, "pooling", f"must be one of {POOLINGS}")
+        _require(
+            self.original_colors in ORIGINAL_COLORS,
+            "original_colors",
+            f"must be one of {ORIGINAL_COLORS}",
+        )
+        _require(self.precision in PRECISIONS, "precision", f"must be one of {PRECISIONS}")
+        for size, iterations in self.scales:
+            _require(16 <= size <= 16384, "scales", f"size {size} must be 16..16384 px")
+            _require(iterations >= 0, "scales", f"iterations {iterations} must be 0 or more")
+
+    def layer_weights(self, kind: str) -> tuple[float, ...]:
+        """Per-layer weights for 'content' or 'style' layers (1 each unless given)."""
+        layers = self.content_layers if kind == "content" else self.style_layers
+        given = self.content_layer_weights if kind == "content" else self.style_layer_weights
+        return tuple(given) if given else (1.0,) * len(layers)
+
+    def levels(self) -> tuple[tuple[int, int], ...]:
+        """The (longest side, iterations) of each coarse-to-fine level, coarsest first.
+
+        Explicit `scales` win. Otherwise a render above 512 px goes up a sqrt(2) pyramid from
+        about 512 px: the coarsest level gets `num_iterations`, each finer level half the one
+        before (at least 50), so each level costs about the same and the total stays well below
+        a single-scale run at full size.
+        """
+        if self.scales:
+            return self.scales
+        if self.image_size <= PYRAMID_THRESHOLD:
+            return ((self.image_size, self.num_iterations),)
+        steps = math.ceil(2 * math.log2(self.image_size / PYRAMID_THRESHOLD) - 1e-9)
+        sizes = [round(self.image_size / math.sqrt(2) ** k) for k in range(steps, -1, -1)]
+        levels = []
+        iterations = self.num_iterations
+        for index, size in enumerate(sizes):
+            if index:
+                iterations = max(min(50, self.num_iterations), iterations // 2)
+            levels.append((size, iterations))
+        return tuple(levels)
+
+    def total_iterations(self) -> int:
+        return sum(iterations for _, iterations in self.levels())
+
+    def capture_layers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.content_layers, *self.style_layers)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict; lists for tuples, scales as [[size, iterations], ...]."""
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, tuple):
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            out[item.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RenderSettings:
+        """Build settings from a dict, ignoring unknown keys but converting known ones."""
+        names = {item.name for item in dataclasses.fields(cls)}
+        given = {key.replace("-", "_"): value for key, value in data.items()}
+        return cls(**{key: value for key, value in given.items() if key in names})
+
+    def replace(self, **changes: Any) -> RenderSettings:
+        """A copy with `changes` applied, each converted like a command-line value."""
+        unknown = sorted(set(changes) - set(_FIELD_TYPES))
+        if unknown:
+            raise SettingsError(f"unknown setting {unknown[0]!r}")
+        return dataclasses.replace(self, **changes)
+
+
+def _require(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise SettingsError(f"{name} {message}")
+
+
+_FIELD_TYPES = {item.name: item.type for item in dataclasses.fields(RenderSettings)}
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Convert a value (from JSON, TOML or a KEY=VALUE string) to the setting's type."""
+    kind = _FIELD_TYPES.get(name)
+    if kind is None:
+        raise SettingsError(f"unknown setting {name!r}")
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            if isinstance(value, str):
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError(value)
+                return value.lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind == "str":
+            return str(value)
+        if name == "scales":
+            return parse_scales(value)
+        if kind == "tuple[str, ...]":
+            return tuple(_split(value))
+        if kind == "tuple[float, ...]":
+            return tuple(float(v) for v in _split(value))
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: cannot read {value!r} as {kind}") from None
+    return value
+
+
+def _split(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, Sequence):
+        return list(value)
+    raise ValueError(value)
+
+
+def parse_scales(value: Any) -> tuple[tuple[int, int], ...]:
+    """Parse coarse-to-fine levels: "256:300,362:150,512:100", "auto" or [[256, 300], ...]."""
+    if value in (None, "", "auto"):
+        return ()
+    if isinstance(value, str):
+        levels = []
+        for part in _split(value):
+            size, _, iterations = part.partition(":")
+            if not iterations:
+                raise SettingsError(f"scales: {part!r} is not SIZE:ITERATIONS")
+            levels.append((int(size), int(iterations)))
+        return tuple(levels)
+    return tuple((int(size), int(iterations)) for size, iterations in value)

