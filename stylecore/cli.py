@@ -1,0 +1,181 @@
+"""`stylecore`: render one image from the command line (and, later, image statistics).
+
+Errors print one line, `error: FILE: problem`, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import SettingsError, StyleCoreError
+from .settings import INITS, OPTIMIZERS, ORIGINAL_COLORS, POOLINGS, PRECISIONS, RenderSettings
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Render settings as options; each defaults to None so only given ones apply."""
+    d = RenderSettings()
+    add = parser.add_argument
+    add("--image-size", type=int, help=f"longest side of the output in px ({d.image_size})")
+    add("--num-iterations", type=int, help=f"optimisation steps ({d.num_iterations})")
+    add("--optimizer", choices=OPTIMIZERS, help=f"({d.optimizer})")
+    add("--lbfgs-history", type=int, help=f"L-BFGS history size ({d.lbfgs_history})")
+    add("--learning-rate", type=float, help=f"Adam step size on 0..255 pixels ({d.learning_rate})")
+    add("--content-weight", type=float, help=f"({d.content_weight})")
+    add("--style-weight", type=float, help=f"({d.style_weight})")
+    add("--tv-weight", type=float, help=f"total variation smoothing ({d.tv_weight})")
+    add("--content-layers", help=f"comma-separated ({','.join(d.content_layers)})")
+    add("--style-layers", help=f"comma-separated ({','.join(d.style_layers)})")
+    add("--content-layer-weights", help="comma-separated, one per content layer (1 each)")
+    add("--style-layer-weights", help="comma-separated, one per style layer (1 each)")
+    add("--style-scale", type=float, help=f"style size relative to the output ({d.style_scale})")
+    add("--seed", type=int, help=f"random seed for init random ({d.seed})")
+    add("--pooling", choices=POOLINGS, help=f"({d.pooling})")
+    add(
+        "--original-colors",
+        choices=ORIGINAL_COLORS,
+        help="keep the content's colours: luminance-only transfer or colour histogram matching",
+    )
+    add(
+        "--scales",
+        help="coarse-to-fine levels SIZE:ITERATIONS,... ; 'auto' (a sqrt(2) pyramid above 512 px) "
+        "or 'single'",
+    )
+    add("--weights", help="VGG19 weights: caffe (default), torchvision or a state-dict PATH")
+    add("--precision", choices=PRECISIONS, help="autocast the network (CUDA) (fp32)")
+
+
+def settings_from_args(args: argparse.Namespace, base: RenderSettings) -> RenderSettings:
+    changes: dict[str, Any] = {}
+    for name in RenderSettings.__dataclass_fields__:
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[name] = value
+    if changes.get("scales") == "single":
+        size = changes.get("image_size", base.image_size)
+        iterations = changes.get("num_iterations", base.num_iterations)
+        changes["scales"] = f"{size}:{iterations}"
+    return base.replace(**changes)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stylecore", description="Neural style transfer (Gatys et al.) on VGG19."
+    )
+    parser.add_argument("--version", action="version", version=f"stylecore {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    render = commands.add_parser("render", help="render one content image in one or more styles")
+    render.add_argument("content", type=Path, help="content image")
+    render.add_argument("styles", type=Path, nargs="+", help="style image(s)")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output PNG")
+    render.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    render.add_argument(
+        "--style-blend-weights", help="comma-separated weights for several styles (equal)"
+    )
+    render.add_argument(
+        "--init", help=f"{', '.join(INITS)}, or the path of an init image (content)"
+    )
+    render.add_argument("--init-image", type=Path, help="image to start from (--init image)")
+    render.add_argument("--save-iter", type=int, default=0, help="also save every N iterations")
+    render.add_argument("--quiet", action="store_true", help="no progress display")
+    add_settings_arguments(render)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "render":
+            return cmd_render(args)
+    except StyleCoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+def _blend_weights(text: str | None, count: int) -> list[float]:
+    if not text:
+        return [1.0] * count
+    try:
+        weights = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise SettingsError(f"--style-blend-weights: cannot read {text!r}") from None
+    if len(weights) != count:
+        raise SettingsError(
+            f"--style-blend-weights has {len(weights)} values for {count} style images"
+        )
+    return weights
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    # Imported here so `stylecore --help` answers without loading torch.
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .engine import Renderer
+    from .output import sidecar_path, write_render
+    from .spec import ImageRef, RenderSpec
+
+    output: Path = args.output
+    if output.suffix.lower() != ".png":
+        raise SettingsError(f"{output}: the output must be a .png file")
+    init_image: Path | None = args.init_image
+    init = args.init
+    if init not in (None, *INITS):
+        init_image, init = Path(init), "image"
+    elif init_image is not None and init is None:
+        init = "image"
+    settings = settings_from_args(args, RenderSettings())
+    if init is not None:
+        settings = settings.replace(init=init)
+    weights = _blend_weights(args.style_blend_weights, len(args.styles))
+    spec = RenderSpec(
+        content=ImageRef.of(args.content.resolve()),
+        styles=tuple(
+            ImageRef.of(p.resolve(), w) for p, w in zip(args.styles, weights, strict=True)
+        ),
+        settings=settings,
+        init_image=ImageRef.of(init_image.resolve()) if init_image else None,
+    )
+    request = spec.request()
+    renderer = Renderer(args.device)
+    output.parent.mkdir(parents=True, exist_ok=True)
+
+    def snapshot(iteration: int, images: list[Any]) -> None:
+        images[0].save(output.with_name(f"{output.stem}_{iteration}.png"))
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, disable=args.quiet, transient=False) as bar:
+        tasks: list[Any] = []  # added on the first step, so input errors print on a clean line
+
+        def on_progress(progress: Any) -> None:
+            if not tasks:
+                name = f"{args.content.name} ({renderer.device})"
+                tasks.append(bar.add_task(name, total=progress.total, loss="-"))
+            if progress.iteration % 10 == 0 or progress.iteration == progress.total:
+                loss = f"{progress.losses[0]:.4g}"
+                bar.update(tasks[0], completed=progress.iteration, loss=loss)
+
+        result = renderer.render(
+            request, on_progress, save_every=args.save_iter, on_snapshot=snapshot
+        )
+    write_render(result.image, output, spec, result.sidecar())
+    print(f"wrote {output} and {sidecar_path(output).name} ({result.seconds:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
