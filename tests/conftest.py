@@ -1,0 +1,58 @@
+"""Shared fixtures: the bundled samples, one CPU renderer per session, tiny settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+CONTENTS = SAMPLES / "contents"
+STYLES = SAMPLES / "styles"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    from stylecore.engine import Renderer
+
+    return Renderer("cpu")
+
+
+@pytest.fixture
+def tiny():
+    """Settings small enough for a render in about a second on two cores."""
+    from stylecore.settings import RenderSettings
+
+    return RenderSettings(image_size=64, num_iterations=20)
+
+
+@pytest.fixture
+def cat() -> Path:
+    return CONTENTS / "chelsea.png"
+
+
+@pytest.fixture
+def starry() -> Path:
+    return STYLES / "starry_night.jpg"
+
+
+@pytest.fixture
+def scream() -> Path:
+    return STYLES / "the_scream.jpg"
