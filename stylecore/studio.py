@@ -1,0 +1,204 @@
+"""The studio folder: where photos, paintings, renders and state live, and its studio.toml.
+
+my-studio/
+  studio.toml        optional settings: render presets, defaults
+  contents/          photos to be styled
+  styles/            style images
+  renders/           the render loop's output: one PNG + one JSON sidecar per render
+  exports/           what export writes
+  .curator/          state: studio.db (SQLite, WAL), thumbs/ (cache), logs/
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import SettingsError, StyleCoreError
+from .settings import RenderSettings
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+DEFAULT_TOML = """\
+# style-curator studio settings. Every key of a preset is a render setting
+# (see `stylecore render --help`: image_size, num_iterations, style_weight, ...).
+
+[defaults]
+preset = "final"      # what `curator queue add` uses without --preset
+device = "auto"       # what `curator render` uses without --device
+
+[presets.preview]     # a quick look: 256 px
+image_size = 256
+num_iterations = 200
+
+[presets.final]       # neural-style's usual size
+image_size = 512
+num_iterations = 500
+
+[presets.print]       # coarse-to-fine: 512 px x 500, 724 px x 250, 1024 px x 125 steps
+image_size = 1024
+num_iterations = 500
+"""
+
+BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
+    "preview": {"image_size": 256, "num_iterations": 200},
+    "final": {"image_size": 512, "num_iterations": 500},
+    "print": {"image_size": 1024, "num_iterations": 500},
+}
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in `folder`, sorted by name; hidden files skipped."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+class StudioError(StyleCoreError):
+    """A studio folder or studio.toml that cannot be used."""
+
+
+@dataclass
+class StudioConfig:
+    presets: dict[str, RenderSettings] = field(default_factory=dict)
+    default_preset: str = "final"
+    device: str = "auto"
+
+    def preset(self, name: str | None) -> RenderSettings:
+        name = name or self.default_preset
+        if name not in self.presets:
+            known = ", ".join(sorted(self.presets))
+            raise SettingsError(f"unknown preset {name!r}; this studio has: {known}")
+        return self.presets[name]
+
+
+def _line_of(text: str, table: str, key: str | None = None) -> int:
+    """Best-effort line number of `key` inside `[table]` (or of the header), for messages."""
+    lines = text.splitlines()
+    header = re.compile(r"^\s*\[\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return 0
+    if key is None:
+        return start + 1
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for index in range(start + 1, len(lines)):
+        if lines[index].lstrip().startswith("["):
+            break
+        if pattern.match(lines[index]):
+            return index + 1
+    return start + 1
+
+
+def load_config(path: Path) -> StudioConfig:
+    """Parse studio.toml; every problem is reported with the file and the line."""
+    presets = {name: RenderSettings.from_dict(values) for name, values in BUILTIN_PRESETS.items()}
+    if not path.exists():
+        return StudioConfig(presets=presets)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudioError(f"{path}: {exc}") from None
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise StudioError(f"{path}: line {_line_of(text, 'defaults')}: [defaults] must be a table")
+    for name, values in (data.get("presets") or {}).items():
+        where = f"{path}: line {_line_of(text, f'presets.{name}')}"
+        if not isinstance(values, dict):
+            raise StudioError(f"{where}: preset {name!r} must be a table of settings")
+        try:
+            for key in values:
+                RenderSettings().replace(**{key: values[key]})
+            presets[name] = RenderSettings.from_dict(values)
+        except SettingsError as exc:
+            bad = next((k for k in values if k in str(exc)), None)
+            line = _line_of(text, f"presets.{name}", bad)
+            raise StudioError(f"{path}: line {line}: [presets.{name}] {exc}") from None
+    config = StudioConfig(
+        presets=presets,
+        default_preset=str(defaults.get("preset", "final")),
+        device=str(defaults.get("device", "auto")),
+    )
+    if config.default_preset not in presets:
+        line = _line_of(text, "defaults", "preset")
+        raise StudioError(
+            f"{path}: line {line}: default preset {config.default_preset!r} is not defined"
+        )
+    return config
+
+
+class Studio:
+    """One studio folder. `Studio.init` creates it; `Studio.open` requires it to exist."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.contents = self.root / "contents"
+        self.styles = self.root / "styles"
+        self.renders = self.root / "renders"
+        self.exports = self.root / "exports"
+        self.state = self.root / ".curator"
+        self.db_path = self.state / "studio.db"
+        self.thumbs = self.state / "thumbs"
+        self.logs = self.state / "logs"
+        self.toml = self.root / "studio.toml"
+        self._config: StudioConfig | None = None
+
+    @classmethod
+    def init(cls, root: str | Path) -> Studio:
+        """Create the folders and a commented studio.toml; safe to run again."""
+        studio = cls(Path(root))
+        if studio.root.exists() and not studio.root.is_dir():
+            raise StudioError(f"{studio.root}: exists and is not a folder")
+        for folder in (
+            studio.contents, studio.styles, studio.renders, studio.exports,
+            studio.state, studio.thumbs, studio.logs,
+        ):  # fmt: skip
+            folder.mkdir(parents=True, exist_ok=True)
+        if not studio.toml.exists():
+            studio.toml.write_text(DEFAULT_TOML, encoding="utf-8")
+        studio.config  # noqa: B018 - validate an existing studio.toml now
+        from .queue import JobQueue
+
+        JobQueue(studio).close()
+        return studio
+
+    @classmethod
+    def open(cls, root: str | Path = ".") -> Studio:
+        studio = cls(Path(root))
+        if not studio.root.is_dir():
+            raise StudioError(f"{studio.root}: no such folder")
+        if not studio.state.is_dir() and not studio.toml.exists():
+            raise StudioError(
+                f"{studio.root}: not a studio (no .curator/ or studio.toml); "
+                f"run 'curator init {root}' first"
+            )
+        for folder in (studio.renders, studio.state, studio.logs, studio.thumbs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return studio
+
+    @property
+    def config(self) -> StudioConfig:
+        if self._config is None:
+            self._config = load_config(self.toml)
+        return self._config
+
+    def relative(self, path: str | os.PathLike[str]) -> str:
+        """A path as stored in specs: studio-relative when inside the studio, else absolute."""
+        full = Path(path).resolve()
+        try:
+            return full.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(full)
+
+    def resolve(self, stored: str) -> Path:
+        path = Path(stored)
+        return path if path.is_absolute() else self.root / path

@@ -1,0 +1,333 @@
+"""The render loop: claims jobs from a studio's queue, renders them, writes them atomically.
+
+It never loses or repeats work:
+- jobs are claimed under a write lock, so loops sharing a studio never take the same job;
+- a heartbeat thread (its own database connection) beats every 2 s for the loop and the jobs it
+  holds, records their progress, and notices cancels and stop requests;
+- on SIGINT/SIGTERM the job in hand is requeued within one optimisation step, then the loop exits;
+- on start, running jobs whose loop died (a dead pid on this host, or a heartbeat older than
+  30 s) are requeued;
+- a render lands as a temporary hidden file renamed into place (sidecar first, then the PNG),
+  under a name that contains the job id, so a repeated job overwrites rather than duplicates;
+- a bad input image fails only its own jobs; CUDA out-of-memory retries the batch one job at a
+  time, then fails the job that still does not fit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import threading
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import torch
+
+from .engine import Progress, Renderer, RenderResult, describe_device
+from .errors import RenderCancelled, StyleCoreError
+from .images import load_rgb
+from .output import write_render
+from .queue import STALE_AFTER_S, Job, JobQueue, new_worker_id
+from .studio import Studio
+
+HEARTBEAT_S = 2.0
+log = logging.getLogger("stylecore.loop")
+
+
+def safe_stem(text: str, limit: int = 40) -> str:
+    """A file-name part that is safe on any filesystem: ASCII letters, digits, . _ -"""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-._")
+    return cleaned[:limit].rstrip("-._") or "image"
+
+
+def render_name(job: Job) -> str:
+    """`<content-stem>__<style-stem>[+<style-stem>...]__<job-id>.png`"""
+    content = safe_stem(Path(job.content).stem)
+    styles = "+".join(safe_stem(Path(s).stem, 24) for s in job.styles)
+    return f"{content}__{styles[:60]}__{job.id}.png"
+
+
+@dataclass
+class LoopEvent:
+    """What the loop tells its display: a job started, progressed, finished or failed."""
+
+    kind: str  # "start", "progress", "done", "failed", "requeued", "idle"
+    jobs: Sequence[Job]
+    progress: Progress | None = None
+    message: str = ""
+
+
+class _Heartbeat(threading.Thread):
+    """Beats every 2 s; writes progress; flags lost jobs and stop requests."""
+
+    def __init__(self, loop: RenderLoop) -> None:
+        super().__init__(name="stylecore-heartbeat", daemon=True)
+        self.loop = loop
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        queue = JobQueue(self.loop.studio)
+        try:
+            while not self.halt.wait(HEARTBEAT_S):
+                self.beat(queue)
+        finally:
+            queue.close()
+
+    def beat(self, queue: JobQueue) -> None:
+        loop = self.loop
+        held = list(loop.current)
+        try:
+            if queue.worker_beat(loop.worker_id, held, "rendering" if held else "idle"):
+                loop.stop.set()
+            for job_id, (iteration, total, loss, eta) in list(loop.latest.items()):
+                queue.progress(job_id, loop.worker_id, iteration, total, loss, eta)
+            still = queue.held(loop.worker_id, held)
+            loop.lost.update(set(held) - still)
+        except Exception:  # a locked or busy database must not kill the heartbeat
+            log.warning("heartbeat failed: %s", traceback.format_exc(limit=1).strip())
+
+
+class RenderLoop:
+    """One render loop on one device. `run()` returns an exit status."""
+
+    def __init__(
+        self,
+        studio: Studio,
+        *,
+        device: str | None = None,
+        batch: int = 1,
+        until_idle: bool = False,
+        poll: float = 1.0,
+        stale_after: float = STALE_AFTER_S,
+        renderer: Renderer | None = None,
+        on_event: Callable[[LoopEvent], None] | None = None,
+    ) -> None:
+        self.studio = studio
+        self.batch = max(1, batch)
+        self.until_idle = until_idle
+        self.poll = poll
+        self.stale_after = stale_after
+        self.renderer = renderer or Renderer(device or studio.config.device)
+        self.on_event = on_event or (lambda event: None)
+        self.worker_id = new_worker_id()
+        self.queue = JobQueue(studio)
+        self.stop = threading.Event()
+        self.current: list[str] = []
+        self.latest: dict[str, tuple[int, int, float | None, float | None]] = {}
+        self.lost: set[str] = set()
+        self.rendered = 0
+        self.failed = 0
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> int:
+        _setup_log(self.studio)
+        previous = self._install_signals()
+        heartbeat = _Heartbeat(self)
+        device = describe_device(self.renderer.device)
+        try:
+            self.queue.register_worker(self.worker_id, device)
+            requeued = self.queue.requeue_abandoned(self.stale_after)
+            if requeued:
+                log.info("requeued %d job(s) left by a loop that died: %s", len(requeued), requeued)
+            _remove_stale_temporaries(self.studio.renders)
+            log.info("loop %s started on %s (batch %d)", self.worker_id, device, self.batch)
+            heartbeat.start()
+            while not self.stop.is_set():
+                jobs = self.queue.claim(self.worker_id, self.batch)
+                if not jobs:
+                    if self.until_idle:
+                        break
+                    self.on_event(LoopEvent("idle", []))
+                    self.stop.wait(self.poll)
+                    continue
+                self._run(jobs)
+        finally:
+            heartbeat.halt.set()
+            heartbeat.join(timeout=5)
+            self._give_back(self.current)
+            self.queue.unregister_worker(self.worker_id)
+            self.queue.close()
+            self._restore_signals(previous)
+            log.info(
+                "loop %s stopped: %d rendered, %d failed",
+                self.worker_id,
+                self.rendered,
+                self.failed,
+            )
+        return 0
+
+    def _run(self, jobs: list[Job]) -> None:
+        self.current = [job.id for job in jobs]
+        self.lost.clear()
+        runnable = self._check_inputs(jobs)
+        try:
+            if runnable:
+                self._render(runnable, retry_smaller=len(runnable) > 1)
+        finally:
+            self.current = []
+            self.latest.clear()
+
+    def _check_inputs(self, jobs: list[Job]) -> list[Job]:
+        """Fail jobs whose images cannot be read; the others go on."""
+        ok: list[Job] = []
+        for job in jobs:
+            request = job.spec.request(self.studio.root)
+            paths = [request.content, *(s.path for s in request.styles)]
+            if request.init_image is not None:
+                paths.append(request.init_image)
+            try:
+                for path in paths:
+                    load_rgb(path)
+            except StyleCoreError as exc:
+                self._fail(job, str(exc))
+                continue
+            ok.append(job)
+        return ok
+
+    def _render(self, jobs: list[Job], retry_smaller: bool) -> None:
+        requests = [job.spec.request(self.studio.root) for job in jobs]
+        self.on_event(LoopEvent("start", jobs))
+        log.info("rendering %s", ", ".join(f"{j.id} ({render_name(j)})" for j in jobs))
+        started = time.time()
+        try:
+            results = self.renderer.render_batch(requests, self._callback(jobs, started))
+        except RenderCancelled:
+            self._give_back([job.id for job in jobs])
+            return
+        except torch.OutOfMemoryError:
+            torch.cuda.empty_cache() if torch.cuda.is_available() else None
+            if retry_smaller:
+                log.warning("out of memory with a batch of %d; retrying one at a time", len(jobs))
+                # All of them stay in self.current, so the heartbeat keeps them ours meanwhile.
+                for job in jobs:
+                    if self.stop.is_set():
+                        self._give_back([job.id])
+                        continue
+                    self._render([job], retry_smaller=False)
+                return
+            size = jobs[0].spec.settings.image_size
+            for job in jobs:
+                self._fail(
+                    job,
+                    f"out of memory on {self.renderer.device} at {size} px; try a smaller "
+                    "image size, --precision bf16, or a smaller --lbfgs-history",
+                )
+            return
+        except StyleCoreError as exc:
+            for job in jobs:
+                self._fail(job, str(exc))
+            return
+        except Exception as exc:  # an engine bug must not take the loop down with it
+            log.error("render failed:\n%s", traceback.format_exc())
+            for job in jobs:
+                self._fail(job, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        for job, result in zip(jobs, results, strict=True):
+            self._finish(job, result, len(jobs))
+
+    def _callback(self, jobs: list[Job], started: float) -> Callable[[Progress], None]:
+        last = [0.0]
+
+        def on_progress(progress: Progress) -> None:
+            if self.stop.is_set():
+                raise RenderCancelled("loop stopping")
+            if self.lost and all(job.id in self.lost for job in jobs):
+                raise RenderCancelled("jobs cancelled")
+            now = time.time()
+            if now - last[0] < 1.0 and progress.iteration < progress.total:
+                return  # reading the losses syncs the device: about once a second is enough
+            last[0] = now
+            elapsed = now - started
+            eta = elapsed / progress.iteration * (progress.total - progress.iteration)
+            for job, loss in zip(jobs, progress.losses, strict=True):
+                self.latest[job.id] = (progress.iteration, progress.total, loss, eta)
+            self.on_event(LoopEvent("progress", jobs, progress))
+
+        return on_progress
+
+    def _finish(self, job: Job, result: RenderResult, batch_size: int) -> None:
+        if job.id in self.lost:
+            log.info("job %s was cancelled while rendering; result dropped", job.id)
+            return
+        name = render_name(job)
+        record = {**result.sidecar(), "worker": self.worker_id, "batch": batch_size}
+        write_render(result.image, self.studio.renders / name, job.spec, record)
+        if self.queue.complete(job.id, self.worker_id, name):
+            self.rendered += 1
+            log.info("done %s -> renders/%s (%.1f s)", job.id, name, result.seconds)
+            self.on_event(LoopEvent("done", [job], message=name))
+        else:
+            log.info("job %s finished but is no longer ours (cancelled)", job.id)
+
+    def _fail(self, job: Job, error: str) -> None:
+        if self.queue.fail(job.id, self.worker_id, error):
+            self.failed += 1
+            log.error("failed %s: %s", job.id, error)
+            self.on_event(LoopEvent("failed", [job], message=error))
+
+    def _give_back(self, ids: Sequence[str]) -> None:
+        given = [job_id for job_id in ids if self.queue.requeue(job_id, self.worker_id)]
+        if given:
+            log.info("requeued %s", ", ".join(given))
+            self.on_event(LoopEvent("requeued", [], message=", ".join(given)))
+
+    # ------------------------------------------------------------------ signals
+
+    def _install_signals(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if self.stop.is_set() and signum == signal.SIGINT:
+                raise KeyboardInterrupt  # a second Ctrl-C: stop now
+            log.info("signal %d: requeueing and stopping", signum)
+            self.stop.set()
+
+        return {
+            signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)
+        }
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _setup_log(studio: Studio) -> None:
+    studio.logs.mkdir(parents=True, exist_ok=True)
+    path = studio.logs / "render.log"
+    if any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s pid {os.getpid()} %(levelname)s %(message)s")
+    )
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of writers that died (`.NAME.tmp-PID` with PID gone)."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob(".*.tmp-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        path.unlink(missing_ok=True)
