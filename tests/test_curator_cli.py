@@ -1,0 +1,104 @@
+"""`curator init`, `curator queue ...`, `curator render`: what scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from curator.cli import main
+
+from .conftest import CONTENTS, STYLES
+
+
+@pytest.fixture
+def studio(tmp_path, monkeypatch):
+    root = tmp_path / "studio"
+    assert main(["init", str(root)]) == 0
+    shutil.copy(CONTENTS / "coffee.png", root / "contents" / "coffee.png")
+    for image in ("starry_night.jpg", "shipwreck.jpg"):
+        shutil.copy(STYLES / image, root / "styles" / image)
+    (root / "studio.toml").write_text(
+        (root / "studio.toml").read_text()
+        + "\n[presets.tiny]\nimage_size = 32\nnum_iterations = 2\n"
+    )
+    monkeypatch.chdir(root)  # commands default to the current directory
+    return root
+
+
+def out(capsys):
+    return capsys.readouterr().out
+
+
+def test_init_is_idempotent(studio, capsys):
+    assert main(["init", str(studio)]) == 0
+    assert "studio ready" in out(capsys)
+
+
+def test_queue_add_counts_new_jobs(studio, capsys):
+    args = ["queue", "add", "--contents", "contents", "--styles", "styles", "--preset", "tiny"]
+    assert main(args) == 0
+    assert "queued 2 new job(s) (0 already in the queue)" in out(capsys)
+    assert main(args) == 0
+    assert "queued 0 new job(s) (2 already in the queue)" in out(capsys)
+    assert main([*args, "--set", "style_weight=1000"]) == 0
+    assert "queued 2 new job(s)" in out(capsys)
+
+
+def test_queue_list_json_and_management(studio, capsys):
+    main(
+        [
+            "queue",
+            "add",
+            "--contents",
+            "contents/coffee.png",
+            "--styles",
+            "styles",
+            "--preset",
+            "tiny",
+        ]
+    )
+    out(capsys)
+    assert main(["queue", "list", "--json"]) == 0
+    jobs = json.loads(out(capsys))
+    assert len(jobs) == 2 and {j["status"] for j in jobs} == {"queued"}
+    assert jobs[0]["settings"]["image_size"] == 32
+    first = jobs[0]["id"]
+    assert main(["queue", "cancel", first[:6]]) == 0
+    assert "cancelled 1 job(s)" in out(capsys)
+    assert main(["queue", "retry", first]) == 0
+    assert "requeued 1 job(s)" in out(capsys)
+    assert main(["queue", "priority", "7", first]) == 0
+    assert main(["render", ".", "--until-idle", "--device", "cpu", "--quiet"]) == 0
+    assert "2 rendered, 0 failed" in out(capsys)
+    assert main(["queue", "list"]) == 0
+    assert out(capsys).count("done") == 2
+    assert main(["queue", "clear", "--done"]) == 0
+    assert "removed 2 finished job(s)" in out(capsys)
+
+
+def _error(capsys):
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err
+
+
+def test_errors_are_one_line(studio, capsys, tmp_path):
+    assert main(["queue", "add", "--contents", "nope.png", "--styles", "styles"]) == 2
+    assert "nope.png: file not found" in _error(capsys)
+    assert (
+        main(["queue", "add", "--contents", "contents", "--styles", "styles", "--preset", "x"]) == 2
+    )
+    assert "unknown preset 'x'" in _error(capsys)
+    assert (
+        main(["queue", "add", "--contents", "contents", "--styles", "styles", "--set", "oops"]) == 2
+    )
+    assert "expected KEY=VALUE" in _error(capsys)
+    bad = ["queue", "add", "--contents", "contents", "--styles", "styles", "--set", "image_size=x"]
+    assert main(bad) == 2
+    assert "image_size: cannot read 'x'" in _error(capsys)
+    assert main(["queue", "cancel", "ffffff"]) == 2
+    assert "no job with id 'ffffff'" in _error(capsys)
+    assert main(["queue", "list", "--studio", str(tmp_path / "elsewhere")]) == 2
+    assert "no such folder" in _error(capsys)
