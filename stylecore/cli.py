@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--save-iter", type=int, default=0, help="also save every N iterations")
     render.add_argument("--quiet", action="store_true", help="no progress display")
     add_settings_arguments(render)
+
+    stats = commands.add_parser("stats", help="measure images: contrast, hue, detail, verdict")
+    stats.add_argument("images", type=Path, nargs="+")
+    stats.add_argument("--json", action="store_true", help="a JSON array, for scripts")
+    stats.add_argument(
+        "--role", choices=("style", "content"), default="style", help="which verdict (style)"
+    )
+    stats.add_argument("--report", type=Path, help="draw the first image's statistics to a PNG")
     return parser
 
 
@@ -92,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "stats":
+            return cmd_stats(args)
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -175,6 +185,56 @@ def cmd_render(args: argparse.Namespace) -> int:
     write_render(result.image, output, spec, result.sidecar())
     print(f"wrote {output} and {sidecar_path(output).name} ({result.seconds:.1f} s)")
     return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from .stats import compute_stats
+
+    results: list[dict[str, Any]] = []
+    failures = 0
+    for path in args.images:
+        try:
+            results.append({"file": str(path), **compute_stats(path, args.role).to_dict()})
+        except StyleCoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failures += 1
+    if args.report is not None and results:
+        from .stats_report import draw_report
+
+        draw_report(results[0], title=Path(results[0]["file"]).name).save(args.report)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif results:
+        _print_stats_table(results)
+    return 2 if failures else 0
+
+
+def _print_stats_table(results: list[dict[str, Any]]) -> None:
+    """Numbers in a table (with the palette as swatches), then each image's verdict."""
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = (
+        ("contr", "value_contrast"), ("range", "dynamic_range"), ("hues", "hue_spread"),
+        ("compl", "complementary"), ("sat", "saturation_mean"), ("edges", "edge_density"),
+        ("noise", "noise"), ("block", "blocking"), ("subj", "subject_strength"),
+    )  # fmt: skip
+    console = Console()
+    if not console.is_terminal:  # piped: rich would assume 80 columns
+        console = Console(width=120)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("image", no_wrap=True, max_width=22)
+    for title, _ in columns:
+        table.add_column(title, justify="right", no_wrap=True)
+    table.add_column("palette", no_wrap=True)
+    for row in results:
+        swatches = "".join(f"[on {c['hex']}] [/]" for c in row["palette"])
+        table.add_row(Path(row["file"]).name, *(f"{row[key]:.2f}" for _, key in columns), swatches)
+    console.print(table)
+    for row in results:
+        console.print(f"[bold]{Path(row['file']).name}[/]: {row['verdict']}", highlight=False)
 
 
 if __name__ == "__main__":

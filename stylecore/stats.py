@@ -1,0 +1,415 @@
+"""Image statistics: the artists' rules of thumb for style and content images, as numbers.
+
+A good style image is broad and low in fine detail, balances flat low-noise areas with sharp
+transitions in value, hue and saturation (colour blocking), and has value contrast; strongly
+patterned images with extreme contrast overwhelm the content; noise-scale contrast or smooth
+photographic gradients give too little texture. A content image works best with a strong single
+subject; a landscape-like spread of detail comes back as noise.
+
+Everything is measured on a copy whose longest side is `ANALYSIS_SIZE`, in perceptual terms:
+value is CIELAB L* (from linearised sRGB), hue and saturation are HSV's (what painters and
+image editors show). Every number is in 0..1 unless its docstring says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .images import load_rgb
+
+#: Longest side of the copy the statistics are measured on.
+ANALYSIS_SIZE = 256
+#: Bumped whenever a metric's definition changes, so cached values are recomputed.
+STATS_VERSION = 1
+
+HUE_BINS = 36
+LUMA_BINS = 32
+EDGE_THRESHOLD = 0.1  # Sobel magnitude (0..1 scale) that counts as an edge: a 10% step
+
+Array = np.ndarray
+
+
+# --------------------------------------------------------------------------- colour spaces
+
+
+def srgb_to_linear(rgb: Array) -> Array:
+    """sRGB 0..1 to linear light 0..1."""
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+#: srgb_to_linear of every 8-bit value: indexing is much faster than the power function.
+_LINEAR_OF_8BIT = srgb_to_linear(np.arange(256) / 255.0)
+
+
+_RGB_TO_XYZ = np.array(
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+     [0.0193339, 0.1191920, 0.9503041]]
+)  # fmt: skip
+_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def linear_to_lab(linear: Array) -> Array:
+    """Linear sRGB (H, W, 3) to CIELAB with L* 0..100, a*, b* about -128..127."""
+    xyz = linear @ _RGB_TO_XYZ.T / _WHITE_D65
+    delta = 6 / 29
+    f = np.where(xyz > delta**3, np.cbrt(xyz), xyz / (3 * delta**2) + 4 / 29)
+    lightness = 116 * f[..., 1] - 16
+    a = 500 * (f[..., 0] - f[..., 1])
+    b = 200 * (f[..., 1] - f[..., 2])
+    return np.stack([lightness, a, b], axis=-1)
+
+
+def lab_to_srgb(lab: Array) -> Array:
+    """CIELAB back to sRGB 0..1 (clipped), for drawing palettes."""
+    fy = (lab[..., 0] + 16) / 116
+    fx = fy + lab[..., 1] / 500
+    fz = fy - lab[..., 2] / 200
+    delta = 6 / 29
+    f = np.stack([fx, fy, fz], axis=-1)
+    xyz = np.where(f > delta, f**3, 3 * delta**2 * (f - 4 / 29)) * _WHITE_D65
+    linear = np.clip(xyz @ np.linalg.inv(_RGB_TO_XYZ).T, 0, 1)
+    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+
+
+def rgb_to_hsv(rgb: Array) -> tuple[Array, Array, Array]:
+    """HSV of sRGB 0..1: hue in turns (0..1), saturation and value 0..1."""
+    high = rgb.max(-1)
+    low = rgb.min(-1)
+    chroma = high - low
+    safe = np.where(chroma > 0, chroma, 1)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    hue = np.where(
+        high == r, ((g - b) / safe) % 6, np.where(high == g, (b - r) / safe + 2, (r - g) / safe + 4)
+    )
+    hue = np.where(chroma > 0, hue / 6, 0.0)
+    saturation = np.where(high > 0, chroma / np.where(high > 0, high, 1), 0.0)
+    return hue, saturation, high
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def box_mean(channel: Array, radius: int) -> Array:
+    """Mean over a (2r+1)^2 window, edges replicated; summed-area table, O(pixels)."""
+    padded = np.pad(channel, radius + 1, mode="edge")[1:, 1:]
+    table = padded.cumsum(0).cumsum(1)
+    size = 2 * radius + 1
+    total = (
+        table[size:, size:] - table[:-size, size:] - table[size:, :-size] + table[:-size, :-size]
+    )
+    return total / size**2
+
+
+def local_std(channel: Array, radius: int) -> Array:
+    mean = box_mean(channel, radius)
+    return np.sqrt(np.maximum(box_mean(channel * channel, radius) - mean * mean, 0.0))
+
+
+def sobel(channel: Array) -> Array:
+    """Gradient magnitude scaled so a full 0-to-1 step reads 1."""
+    p = np.pad(channel, 1, mode="edge")
+    gx = (p[:-2, 2:] + 2 * p[1:-1, 2:] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[1:-1, :-2] + p[2:, :-2])
+    gy = (p[2:, :-2] + 2 * p[2:, 1:-1] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[:-2, 1:-1] + p[:-2, 2:])
+    return np.hypot(gx, gy) / 4
+
+
+# --------------------------------------------------------------------------- the statistics
+
+
+@dataclass
+class ImageStats:
+    """All statistics of one image. `to_dict` gives the JSON scripts rely on."""
+
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def analysis_copy(image: Image.Image) -> Image.Image:
+    """The image with its longest side ANALYSIS_SIZE (never enlarged)."""
+    scale = ANALYSIS_SIZE / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BOX)
+
+
+def compute_stats(image: Image.Image | str | Path, role: str = "style") -> ImageStats:
+    """Measure an image (a path or an RGB image); `role` picks the verdict: style or content."""
+    if not isinstance(image, Image.Image):
+        image = load_rgb(image)
+    small = analysis_copy(image.convert("RGB"))
+    rgb8 = np.asarray(small)
+    rgb = rgb8.astype(np.float32) / np.float32(255.0)
+    lab = linear_to_lab(_LINEAR_OF_8BIT[rgb8])
+    lightness = lab[..., 0] / 100.0
+    hue, saturation, value = rgb_to_hsv(rgb)
+    chroma = saturation * value
+
+    out: dict[str, Any] = {"width": image.width, "height": image.height}
+    out.update(_value_stats(lightness))
+    out.update(_hue_stats(hue, chroma))
+    out.update(_saturation_stats(saturation))
+    gradients = [sobel(lab[..., c] / 100.0) for c in range(3)]
+    out.update(_detail_stats(lightness, lab, gradients))
+    out["subject_strength"] = subject_strength(lab, gradients[0])
+    out["palette"] = palette(lab)
+    out["verdict"], out["verdict_grade"], out["verdict_reasons"] = verdict(out, role)
+    out["role"] = role
+    out["version"] = STATS_VERSION
+    return ImageStats(out)
+
+
+def _value_stats(lightness: Array) -> dict[str, Any]:
+    """value_contrast: RMS contrast of L*, 2*std, so black/white halves give 1 and flat 0.
+    dynamic_range: p95 - p5 of L*. local_contrast: mean local std of L* in 5x5 ("fine") and
+    17x17 ("coarse") windows, times 2. luminance_histogram: 32 bins of L*, summing to 1."""
+    p5, p95 = np.percentile(lightness, [5, 95])
+    histogram, _ = np.histogram(lightness, bins=LUMA_BINS, range=(0, 1))
+    return {
+        "value_contrast": _unit(2 * lightness.std()),
+        "dynamic_range": _unit(p95 - p5),
+        "local_contrast": {
+            "fine": _unit(2 * local_std(lightness, 2).mean()),
+            "coarse": _unit(2 * local_std(lightness, 8).mean()),
+        },
+        "luminance_histogram": _rounded(histogram / histogram.sum()),
+    }
+
+
+def _hue_stats(hue: Array, chroma: Array) -> dict[str, Any]:
+    """hue_histogram: 36 bins of 10 degrees weighted by HSV chroma (saturation x value), so
+    greys and darks count little; sums to 1 (all 0 for a grey image). hue_spread: circular
+    variance of that distribution, 0 for one hue, 1 for hues all round the wheel (or two
+    opposite ones). complementary: how much weight faces weight in the opposite +-30 degree
+    sector, 1 for two equal opposite hues, 0 for one hue, about 0.4 for a full rainbow; faded
+    out for near-grey images (scaled by (mean chroma - 0.02) / 0.08, clamped to 0..1)."""
+    weights = chroma.ravel()
+    total = weights.sum()
+    if total < 1e-6:
+        return {"hue_histogram": [0.0] * HUE_BINS, "hue_spread": 0.0, "complementary": 0.0}
+    bins = np.minimum((hue.ravel() * HUE_BINS).astype(int), HUE_BINS - 1)
+    histogram = np.bincount(bins, weights=weights, minlength=HUE_BINS) / total
+    angles = 2 * math.pi * (np.arange(HUE_BINS) + 0.5) / HUE_BINS
+    resultant = abs(np.sum(histogram * np.exp(1j * angles)))
+    offsets = np.arange(HUE_BINS)
+    distance = np.minimum(offsets, HUE_BINS - offsets)  # in bins, 0..18
+    opposite = (distance >= HUE_BINS * 150 // 360).astype(float)
+    facing = np.array([np.dot(histogram, np.roll(opposite, i)) for i in range(HUE_BINS)])
+    confidence = min(1.0, max(0.0, (float(chroma.mean()) - 0.02) / 0.08))
+    return {
+        "hue_histogram": _rounded(histogram),
+        "hue_spread": _unit(1 - resultant),
+        "complementary": _unit(2 * float(np.dot(histogram, facing)) * confidence),
+    }
+
+
+def _saturation_stats(saturation: Array) -> dict[str, Any]:
+    """saturation_mean: mean HSV saturation. saturation_spread: 2*std. saturation_contrast:
+    the spread between regions: p90 - p10 of the mean saturation of an 8x8 grid of cells."""
+    h, w = saturation.shape
+    cells = [
+        saturation[i * h // 8 : (i + 1) * h // 8, j * w // 8 : (j + 1) * w // 8].mean()
+        for i in range(8)
+        for j in range(8)
+        if (i + 1) * h // 8 > i * h // 8 and (j + 1) * w // 8 > j * w // 8
+    ]
+    p10, p90 = np.percentile(cells, [10, 90])
+    return {
+        "saturation_mean": _unit(saturation.mean()),
+        "saturation_spread": _unit(2 * saturation.std()),
+        "saturation_contrast": _unit(p90 - p10),
+    }
+
+
+def _detail_stats(lightness: Array, lab: Array, gradients: list[Array]) -> dict[str, Any]:
+    """edge_density: share of pixels whose L* Sobel gradient is at least a 10% step.
+    edge_strength: mean gradient on those pixels.
+    noise: the share of L* variance that lies inside 4x4 blocks (1/64 of the longest side at
+    the analysis size), the contrast that averages away when a render is downsized: about 0.94
+    for white noise, about 0.1 for paintings with visible brushwork, near 0 for broad shapes,
+    hard edges and smooth gradients; 0 when the image has almost no contrast at all.
+    flat_share: share of pixels whose 5x5 Lab neighbourhood is quiet, varying less than a
+    quarter of the image's own overall colour spread. boundary_contrast: how sharp the strongest
+    transitions are: the 90th percentile of the Lab gradient off the flat areas (a full
+    black/white step reads 1). blocking: flat_share x boundary_contrast: broad quiet areas
+    meeting in sharp transitions of value, hue or saturation."""
+    gradient = gradients[0]  # of L*, on 0..1
+    edges = gradient >= EDGE_THRESHOLD
+    scaled = lab / 100.0
+    spread = np.sqrt(sum(local_std(scaled[..., c], 2) ** 2 for c in range(3)))
+    overall = math.sqrt(sum(float(scaled[..., c].var()) for c in range(3)))
+    flat = spread < max(0.25 * overall, 0.005)
+    colour_gradient = np.sqrt(sum(g**2 for g in gradients))
+    off_flat = colour_gradient[~flat]
+    # A hard step, seen through a 3x3 Sobel, reads about half its height on the pixels around
+    # it: times 2 so a black/white boundary reads 1.
+    boundary_contrast = _unit(2 * float(np.percentile(off_flat, 90))) if off_flat.size else 0.0
+    flat_share = float(flat.mean())
+    return {
+        "edge_density": _unit(edges.mean()),
+        "edge_strength": _unit(gradient[edges].mean()) if edges.any() else 0.0,
+        "noise": noise_ratio(lightness),
+        "flat_share": _unit(flat_share),
+        "boundary_contrast": boundary_contrast,
+        "blocking": _unit(flat_share * boundary_contrast),
+    }
+
+
+def noise_ratio(lightness: Array, block: int = 4) -> float:
+    """Within-block share of the variance (see _detail_stats); 0 below 1% RMS contrast."""
+    h, w = (lightness.shape[0] // block) * block, (lightness.shape[1] // block) * block
+    if h == 0 or w == 0:
+        return 0.0
+    cropped = lightness[:h, :w]
+    total = float(cropped.var())
+    if total < 1e-4:
+        return 0.0
+    blocks = cropped.reshape(h // block, block, w // block, block)
+    return _unit(float(blocks.var(axis=(1, 3)).mean()) / total)
+
+
+def subject_strength(lab: Array, lightness_gradient: Array | None = None) -> float:
+    """How much the picture is one subject standing out from its surroundings: the mean
+    saliency inside a central ellipse (60% of the width and height) over the mean outside it,
+    minus 1, clamped to 0..1. Saliency is colour distinctness from the background (the median
+    colour of the outer 10% frame) plus detail (smoothed L* gradient), each scaled to its
+    maximum. 0 for a uniform texture or a landscape-like spread of detail; about 0.4-0.6 for
+    a close-up of a cat or a cup on a table; 1 for a plain ground with one central shape."""
+    scaled = lab / 100.0
+    h, w, _ = scaled.shape
+    blurred = np.stack([box_mean(scaled[..., c], 2) for c in range(3)], axis=-1)
+    ys, xs = np.mgrid[0:h, 0:w]
+    ny, nx = (ys + 0.5) / h - 0.5, (xs + 0.5) / w - 0.5
+    border = (np.abs(ny) > 0.4) | (np.abs(nx) > 0.4)
+    background = np.median(blurred[border], axis=0)
+    distinct = np.linalg.norm(blurred - background, axis=-1)
+    if lightness_gradient is None:
+        lightness_gradient = sobel(scaled[..., 0])
+    detail = box_mean(lightness_gradient, 3)
+    saliency = np.zeros_like(distinct)
+    for part in (distinct, detail):
+        if part.max() > 0.02:
+            saliency += part / part.max()
+    centre = (nx / 0.3) ** 2 + (ny / 0.3) ** 2 <= 1
+    outside = float(saliency[~centre].mean())
+    inside = float(saliency[centre].mean())
+    if inside < 1e-3:
+        return 0.0
+    return _unit(inside / max(outside, 1e-3) - 1)
+
+
+def palette(lab: Array, colours: int = 5) -> list[dict[str, Any]]:
+    """About five colours with their share of the image: k-means in Lab on a 2048-pixel
+    sample, started from lightness quantiles, so the same image always gives the same palette."""
+    pixels = lab.reshape(-1, 3)
+    step = max(1, len(pixels) // 2048)
+    sample = pixels[::step]
+    order = np.argsort(sample[:, 0])
+    centres = sample[order[np.linspace(0, len(order) - 1, colours).astype(int)]].copy()
+    norms = (sample**2).sum(1)[:, None]
+    labels = np.zeros(len(sample), dtype=int)
+    for _ in range(10):
+        distances = norms - 2 * sample @ centres.T + (centres**2).sum(1)[None]
+        labels = distances.argmin(1)
+        for k in range(colours):
+            members = sample[labels == k]
+            if len(members):
+                centres[k] = members.mean(0)
+    shares = np.bincount(labels, minlength=colours) / len(sample)
+    rgb = lab_to_srgb(centres)
+    return [
+        {
+            "hex": "#" + "".join(f"{round(c * 255):02x}" for c in rgb[k]),
+            "share": round(float(shares[k]), 4),
+        }
+        for k in np.argsort(-shares)
+        if shares[k] > 0
+    ]
+
+
+# --------------------------------------------------------------------------- the verdict
+
+
+def verdict(stats: dict[str, Any], role: str = "style") -> tuple[str, str, list[str]]:
+    """(one line, grade, reasons) in the artists' terms. Grades: good, fair, weak, busy."""
+    reasons: list[str] = []
+    contrast = stats["value_contrast"]
+    if role == "content":
+        subject = stats["subject_strength"]
+        if subject >= 0.3:
+            reasons.append("strong single subject")
+            grade = "good"
+        elif subject >= 0.1:
+            reasons.append("moderate subject: a busy surround competes with it")
+            grade = "fair"
+        elif stats["edge_density"] > 0.05:
+            reasons.append("landscape-like: weak subject, may come back as noise")
+            grade = "weak"
+        else:
+            reasons.append("little detail and no clear subject")
+            grade = "weak"
+        if contrast < 0.2:
+            reasons.append("low value contrast")
+            grade = "weak" if grade == "fair" else grade
+        return f"{grade} content: {', '.join(reasons)}", grade, reasons
+
+    weak = busy = False
+    if contrast < 0.2 and stats["dynamic_range"] < 0.35:
+        reasons.append("low value contrast: weak texture")
+        weak = True
+    if stats["noise"] > 0.4:
+        reasons.append("contrast at a tiny scale (noise): averages out, weak texture")
+        weak = True
+    if stats["edge_density"] < 0.03 and stats["blocking"] < 0.1 and not weak:
+        reasons.append("smooth gradients: too little texture")
+        weak = True
+    if stats["edge_density"] >= 0.4 and contrast >= 0.6 and not weak:
+        reasons.append("busy pattern with extreme contrast: may overwhelm the content")
+        busy = True
+    elif stats["edge_density"] >= 0.4 and not weak:
+        reasons.append("dense texture everywhere")
+    broad = stats["blocking"] >= 0.3
+    if broad:
+        reasons.append("broad, strong colour blocking")
+    if contrast >= 0.45 and not busy:
+        reasons.append("strong value contrast")
+    if stats["complementary"] >= 0.35:
+        reasons.append("complementary hues add contrast")
+    if stats["saturation_contrast"] >= 0.3:
+        reasons.append("saturation varies between regions")
+    if busy:
+        grade = "busy"
+    elif weak:
+        grade = "weak"
+    elif broad and contrast >= 0.3:
+        grade = "good"
+    else:
+        grade = "fair"
+    summary = f"{grade} style" if grade != "busy" else "busy style"
+    return f"{summary}: {', '.join(reasons) or 'no strong traits'}", grade, reasons
+
+
+def _unit(value: float) -> float:
+    return round(float(min(1.0, max(0.0, value))), 4)
+
+
+def _rounded(values: Array) -> list[float]:
+    return [round(float(v), 5) for v in values]
+
+
+#: The numeric metrics that rating analysis looks at.
+METRICS = (
+    "value_contrast", "dynamic_range", "hue_spread", "complementary", "saturation_mean",
+    "saturation_contrast", "edge_density", "noise", "blocking", "subject_strength",
+)  # fmt: skip
