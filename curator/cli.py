@@ -4,6 +4,9 @@
     curator queue add --contents FILE|DIR... --styles FILE|DIR... [--preset NAME] [--set K=V ...]
     curator queue list [--json] | cancel ID... | retry ID... | clear --done | priority N ID...
     curator render [STUDIO] [--device D] [--batch N] [--until-idle]
+    curator [STUDIO] [--graphics auto|kitty|sixel|halfcell|none] [--theme NAME]   (the app)
+    curator list [STUDIO] [filters] [--json]
+    curator rate FILE... [--stars N] [--reject|--pick|--unflag] [--label NAME]
 
 Any command that takes a studio defaults to the current directory. Errors print one line,
 `error: ...`, and exit with status 2.
@@ -23,6 +26,9 @@ from stylecore.settings import RenderSettings
 from stylecore.studio import Studio, list_images
 
 from . import __version__
+from .catalog import LABELS
+
+GRAPHICS_MODES = ("auto", "kitty", "sixel", "halfcell", "none")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +83,63 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--until-idle", action="store_true", help="exit when nothing is queued")
     render.add_argument("--quiet", action="store_true", help="no progress display")
     render.add_argument("--stale-after", type=float, default=None, help=argparse.SUPPRESS)
+
+    listing = commands.add_parser("list", help="print the catalog of renders")
+    listing.add_argument("studio", nargs="?", default=".", type=Path)
+    _filter_options(listing)
+    listing.add_argument("--sort", default="newest", help="newest, oldest, rating, style, content")
+    listing.add_argument("--json", action="store_true", help="a JSON array, for scripts")
+
+    rate = commands.add_parser("rate", help="set stars, flags and labels of renders")
+    rate.add_argument("files", nargs="+", type=Path, help="render files")
+    rate.add_argument("--studio", type=Path, help="the studio (default: the files' studio)")
+    rate.add_argument("--stars", type=int, choices=range(6), metavar="0-5")
+    flag = rate.add_mutually_exclusive_group()
+    flag.add_argument("--pick", dest="flag", action="store_const", const="pick")
+    flag.add_argument("--reject", dest="flag", action="store_const", const="reject")
+    flag.add_argument("--unflag", dest="flag", action="store_const", const="")
+    rate.add_argument("--label", choices=[n or "none" for n in LABELS], help="colour label")
+
+    app = commands.add_parser("app", help="open the app (also: curator [STUDIO])")
+    app.add_argument("studio", nargs="?", default=".", type=Path)
+    app.add_argument("--graphics", default="auto", choices=GRAPHICS_MODES)
+    app.add_argument(
+        "--theme", help="darkroom (default), curator-light, high-contrast, or any Textual theme"
+    )
     return parser
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--filter", default="", help='one line, e.g. "stars>=3 style:starry"')
+    parser.add_argument("--unrated", action="store_true")
+    parser.add_argument("--picked", action="store_true")
+    parser.add_argument("--rejected", action="store_true")
+    parser.add_argument("--stars", type=int, metavar="N", help="at least N stars")
+    parser.add_argument("--content", help="content name contains")
+    parser.add_argument("--style", help="style name contains")
+    parser.add_argument("--text", help="file, content or style contains")
+
+
+def filter_from_args(args: argparse.Namespace) -> Any:
+    """The filter options (and --filter's one-line form) as a views.Filter."""
+    from dataclasses import replace
+
+    from .views import parse_filter
+
+    spec = parse_filter(args.filter or "")
+    changes: dict[str, Any] = {}
+    for name in ("unrated", "picked", "rejected"):
+        if getattr(args, name):
+            changes[name] = True
+    if args.stars is not None:
+        changes["min_stars"] = args.stars
+    if args.content:
+        changes["content"] = args.content.lower()
+    if args.style:
+        changes["style"] = args.style.lower()
+    if args.text:
+        changes["text"] = (*spec.text, *args.text.lower().split())
+    return replace(spec, **changes)
 
 
 def _studio_option(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +148,14 @@ def _studio_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+COMMANDS = ("init", "queue", "render", "list", "rate", "app")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `curator` and `curator STUDIO [--graphics ...]` open the app.
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["app", *argv]
     args = build_parser().parse_args(argv)
     try:
         if args.command == "init":
@@ -95,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_queue(args)
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "rate":
+            return cmd_rate(args)
+        if args.command == "app":
+            return cmd_app(args)
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -219,6 +294,93 @@ def cmd_render(args: argparse.Namespace) -> int:
         code = loop.run()
     print(f"render loop stopped: {loop.rendered} rendered, {loop.failed} failed")
     return code
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .views import SORTS, ViewSpec, apply_view
+
+    if args.sort not in SORTS:
+        raise SettingsError(f"--sort must be one of {', '.join(SORTS)}")
+    studio = Studio.open(args.studio)
+    with Catalog(studio) as catalog:
+        catalog.scan()
+        rows = catalog.all()
+    view = ViewSpec(filter=filter_from_args(args), sort=args.sort)
+    shown = [row for group in apply_view(rows, view) for row in group.rows]
+    if args.json:
+        print(json.dumps([row.to_dict() for row in shown], indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("file", "content", "style", "job", "stars", "flag", "label", "created"):
+        table.add_column(column, no_wrap=column != "file")
+    for row in shown:
+        table.add_row(
+            row.file, row.content_name, row.style_name, row.job_id or "", "★" * row.stars,
+            row.flag, row.label, _when(row.created),
+        )  # fmt: skip
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(table)
+    print(f"{len(shown)} of {len(rows)} renders ({view.filter.describe()})")
+    return 0
+
+
+def _when(timestamp: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from .catalog import Catalog, Rating
+
+    if args.stars is None and args.flag is None and args.label is None:
+        raise SettingsError("say what to set: --stars N, --pick, --reject, --unflag or --label")
+    root = args.studio or _studio_of(args.files[0])
+    studio = Studio.open(root)
+    with Catalog(studio) as catalog:
+        ids: list[int] = []
+        for path in args.files:
+            full = path if path.is_absolute() else Path.cwd() / path
+            if not full.exists():
+                raise StyleCoreError(f"{path}: file not found")
+            if full.resolve().parent != studio.renders:
+                raise StyleCoreError(f"{path}: not a render in {studio.renders}")
+            render_id = catalog.add_file(full.resolve())
+            if render_id is None:
+                raise StyleCoreError(f"{path}: not a render image")
+            ids.append(render_id)
+        current = catalog.ratings(ids)
+        label = None if args.label is None else ("" if args.label == "none" else args.label)
+        catalog.set_ratings(
+            {
+                render_id: Rating(
+                    stars=old.stars if args.stars is None else args.stars,
+                    flag=old.flag if args.flag is None else args.flag,
+                    label=old.label if label is None else label,
+                )
+                for render_id, old in current.items()
+            }
+        )
+    print(f"rated {len(ids)} render(s)")
+    return 0
+
+
+def _studio_of(path: Path) -> Path:
+    """The studio a render file belongs to: the parent of its renders/ folder."""
+    folder = path.resolve().parent
+    return folder.parent if folder.name == "renders" else Path(".")
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    studio = Studio.open(args.studio)
+    from .app.app import run_app
+
+    run_app(studio, graphics_mode=args.graphics, theme=args.theme)
+    return 0
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     add("--content-layer-weights", help="comma-separated, one per content layer (1 each)")
     add("--style-layer-weights", help="comma-separated, one per style layer (1 each)")
     add("--style-scale", type=float, help=f"style size relative to the output ({d.style_scale})")
-    add("--seed", type=int, help=f"random seed for init random ({d.seed})")
+    add("--seed", type=int, help=f"random seed for init random and init noise ({d.seed})")
+    add("--init-noise", type=float, help="seeded noise (grey levels) added to the start image")
     add("--pooling", choices=POOLINGS, help=f"({d.pooling})")
     add(
         "--original-colors",

@@ -524,7 +524,13 @@ class Renderer:
         else:
             start_rgb = content_rgb
         start = color.luminance(start_rgb) if luminance else rgb_to_caffe(start_rgb)
-        return start.expand(batch, -1, -1, -1).clone()
+        start = start.expand(batch, -1, -1, -1).clone()
+        if settings.init_noise > 0:
+            for row, request in enumerate(requests):
+                generator = torch.Generator().manual_seed(request.settings.seed)
+                noise = torch.randn(start.shape[1:], generator=generator) * settings.init_noise
+                start[row] += noise.to(self.device)
+        return start
 
     def _optimise(
         self,

@@ -49,6 +49,9 @@ class RenderSettings:
     style_layer_weights: tuple[float, ...] = ()
     style_scale: float = 1.0
     init: str = "content"
+    #: Std of seeded Gaussian noise, in grey levels, added to a content or image start, so that
+    #: renders from the same start differ by seed (a content start is otherwise deterministic).
+    init_noise: float = 0.0
     seed: int = 0
     pooling: str = "max"
     original_colors: str = "none"
@@ -89,6 +92,7 @@ class RenderSettings:
             )
         _require(0.05 <= self.style_scale <= 8, "style_scale", "must be 0.05..8")
         _require(self.init in INITS, "init", f"must be one of {INITS}")
+        _require(0 <= self.init_noise <= 128, "init_noise", "must be 0..128 grey levels")
         _require(self.pooling in POOLINGS, "pooling", f"must be one of {POOLINGS}")
         _require(
             self.original_colors in ORIGINAL_COLORS,

@@ -59,6 +59,19 @@ def test_same_seed_same_image_other_seed_differs(renderer, tiny, cat, starry):
     assert first.tobytes() != other.tobytes()
 
 
+def test_init_noise_makes_seeds_matter_from_a_content_start(renderer, tiny, cat, starry):
+    settings = tiny.replace(num_iterations=5)
+    plain = [renderer.render(request(cat, starry, settings=settings.replace(seed=s))).image
+             for s in (1, 2)]  # fmt: skip
+    assert plain[0].tobytes() == plain[1].tobytes()  # a content start ignores the seed
+    noisy = settings.replace(init_noise=8.0)
+    a, b, again = (
+        renderer.render(request(cat, starry, settings=noisy.replace(seed=s))).image
+        for s in (1, 2, 1)
+    )
+    assert a.tobytes() != b.tobytes() and a.tobytes() == again.tobytes()
+
+
 def test_blend_weights_one_zero_equal_the_single_style(renderer, tiny, cat, starry, scream):
     single = renderer.render(request(cat, starry, settings=tiny)).image
     blend = renderer.render(request(cat, starry, scream, settings=tiny, weights=[1, 0])).image

@@ -1,0 +1,172 @@
+"""Dialogs: rerun with edited settings, and queue new content x style pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from stylecore.errors import SettingsError
+from stylecore.settings import OPTIMIZERS, ORIGINAL_COLORS, RenderSettings
+
+#: The settings the rerun form edits: (field, label).
+RERUN_FIELDS = (
+    ("image_size", "size (px)"),
+    ("num_iterations", "iterations"),
+    ("content_weight", "content weight"),
+    ("style_weight", "style weight"),
+    ("tv_weight", "tv weight"),
+    ("style_scale", "style scale"),
+    ("seed", "seed"),
+)
+
+
+class RerunForm(ModalScreen[dict[str, Any] | None]):
+    """R: edit a render's settings and queue it again. Returns the changed settings."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    DEFAULT_CSS = """
+    RerunForm { align: center middle; }
+    #rerun { width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    #rerun Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
+    #rerun Label { padding: 1 0 0 0; }
+    #rerun-error { color: $error; height: auto; }
+    #rerun-buttons { height: 3; align-horizontal: right; }
+    """
+
+    def __init__(self, settings: RenderSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rerun"):
+            yield Static("[b]Rerun with edited settings[/]")
+            with Grid():
+                for name, label in RERUN_FIELDS:
+                    yield Label(label)
+                    yield Input(str(getattr(self.settings, name)), id=f"field-{name}")
+                yield Label("colours")
+                yield Select(
+                    [(c, c) for c in ORIGINAL_COLORS],
+                    value=self.settings.original_colors,
+                    allow_blank=False,
+                    id="field-original_colors",
+                )
+                yield Label("optimiser")
+                yield Select(
+                    [(o, o) for o in OPTIMIZERS],
+                    value=self.settings.optimizer,
+                    allow_blank=False,
+                    id="field-optimizer",
+                )
+            yield Static("", id="rerun-error")
+            with Horizontal(id="rerun-buttons"):
+                yield Button("Queue", variant="primary", id="queue")
+                yield Button("Cancel", id="cancel")
+
+    def values(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name, _ in RERUN_FIELDS:
+            changes[name] = self.query_one(f"#field-{name}", Input).value.strip()
+        for name in ("original_colors", "optimizer"):
+            changes[name] = self.query_one(f"#field-{name}", Select).value
+        return changes
+
+    @on(Button.Pressed, "#queue")
+    @on(Input.Submitted)
+    def submit(self) -> None:
+        changes = self.values()
+        try:
+            edited = self.settings.replace(**changes)
+        except SettingsError as exc:
+            self.query_one("#rerun-error", Static).update(str(exc))
+            return
+        different = {
+            key: value for key, value in edited.to_dict().items()
+            if value != self.settings.to_dict()[key]
+        }  # fmt: skip
+        self.dismiss(different)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
+    """q: choose contents, styles and a preset; queues every pair."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "submit", "queue")]
+    DEFAULT_CSS = """
+    QueueForm { align: center middle; }
+    #queue-form { width: 90; height: 80%; border: thick $accent; background: $surface;
+                  padding: 1 2; }
+    #lists { height: 1fr; }
+    #lists SelectionList { width: 1fr; height: 1fr; }
+    #queue-buttons { height: 3; align-horizontal: right; }
+    #queue-error { color: $error; height: auto; }
+    """
+
+    def __init__(
+        self,
+        contents: list[Path],
+        styles: list[Path],
+        presets: list[str],
+        default_preset: str,
+        preselected_styles: list[Path] | None = None,
+    ) -> None:
+        super().__init__()
+        self.contents = contents
+        self.styles = styles
+        self.presets = presets
+        self.default_preset = default_preset
+        self.preselected = set(preselected_styles or [])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="queue-form"):
+            yield Static("[b]Queue content × style pairs[/]  (space toggles, ctrl+s queues)")
+            with Horizontal(id="lists"):
+                yield SelectionList[int](
+                    *[(p.name, i, False) for i, p in enumerate(self.contents)], id="contents"
+                )
+                yield SelectionList[int](
+                    *[(p.name, i, p in self.preselected) for i, p in enumerate(self.styles)],
+                    id="styles",
+                )
+            yield Select(
+                [(p, p) for p in self.presets],
+                value=self.default_preset
+                if self.default_preset in self.presets
+                else self.presets[0],
+                allow_blank=False,
+                id="preset",
+            )
+            yield Static("", id="queue-error")
+            with Horizontal(id="queue-buttons"):
+                yield Button("Queue", variant="primary", id="queue")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).border_title = "contents"
+        self.query_one("#contents", SelectionList).border_title = "contents"
+        self.query_one("#styles", SelectionList).border_title = "styles"
+
+    @on(Button.Pressed, "#queue")
+    def action_submit(self) -> None:
+        contents = [self.contents[i] for i in self.query_one("#contents", SelectionList).selected]
+        styles = [self.styles[i] for i in self.query_one("#styles", SelectionList).selected]
+        if not contents or not styles:
+            self.query_one("#queue-error", Static).update(
+                "choose at least one content and one style"
+            )
+            return
+        self.dismiss((contents, styles, str(self.query_one("#preset", Select).value)))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

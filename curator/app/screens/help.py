@@ -1,0 +1,48 @@
+"""The help screen: every key, Lightroom's conventions."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = """\
+[b]Contact sheet[/]
+  arrows, h j k l   move            page up/down, home, end   jump
+  enter, space      loupe           c    compare the marked (or this and its neighbours)
+  m                 mark / unmark   marked renders are rated together
+  0 - 5             stars           x reject   p pick   u unflag
+  6 7 8 9           red, yellow, green, blue label (again to remove)
+  ctrl+z, ctrl+y    undo, redo of ratings, flags and labels
+  a                 auto-advance after rating (on/off)
+  /                 filter: unrated picked rejected stars>=3 style:NAME content:NAME label:red
+  s                 cycle sort (newest, oldest, rating, style, content, blocking)
+  g                 group: none, by content, by style
+  r                 rerun with a new seed          R   rerun with edited settings
+  q                 queue new pairs (contents x styles, preset)
+  Q                 queue screen   S styles screen   ?  this help
+  ctrl+p            command palette: every action, sorts, themes
+  ctrl+q            quit
+
+[b]Loupe[/]   left/right previous/next, the rating keys, esc back
+[b]Compare[/] left/right choose a panel, the rating keys rate it, esc back
+[b]Queue[/]   c cancel, r retry, + - priority, L start a render loop, K stop loops, q queue
+[b]Styles[/]  s sort, enter or q queue the style on chosen contents
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    #help { width: 100; height: 80%; border: thick $accent; background: $surface; padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(KEYS)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,393 @@
+"""The contact sheet screen: the grid, the status line, the filter prompt, Lightroom's keys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from stylecore.errors import StyleCoreError
+
+from ...catalog import LABELS, RenderRow
+from ...views import GROUPS, SORTS, ViewSpec, format_filter, parse_filter
+from ..widgets.contact_sheet import ContactSheet
+
+if TYPE_CHECKING:
+    from ..app import CuratorApp
+
+RATING_KEYS = [Binding(str(n), f"rate({n})", f"{n}★", show=n in (0, 5)) for n in range(6)]
+LABEL_KEYS = [
+    Binding(str(key), f"label('{name}')", name, show=False)
+    for key, name in zip(range(6, 10), LABELS[1:5], strict=True)
+]
+#: What the rating and flag keys do, shared by the sheet, the loupe and compare.
+RATE_BINDINGS = [
+    *RATING_KEYS,
+    Binding("x", "flag('reject')", "reject"),
+    Binding("p", "flag('pick')", "pick"),
+    Binding("u", "flag('')", "unflag", show=False),
+    *LABEL_KEYS,
+    Binding("ctrl+z", "undo", "undo", show=False),
+    Binding("ctrl+y", "redo", "redo", show=False),
+]
+
+#: Actions of this screen offered in the command palette: (action, title, help).
+COMMANDS = [
+    ("rate(5)", "Rate 5 stars", "Rate the current (or marked) renders"),
+    ("rate(0)", "Clear stars", "Remove the stars of the current render"),
+    ("flag('pick')", "Pick", "Flag as a pick"),
+    ("flag('reject')", "Reject", "Flag as rejected"),
+    ("flag('')", "Unflag", "Remove pick or reject"),
+    ("undo", "Undo rating", "Undo the last rating, flag or label change"),
+    ("redo", "Redo rating", "Redo what was undone"),
+    ("loupe", "Loupe", "Look at the current render large, with its content and style"),
+    ("compare", "Compare", "Compare the marked renders (or this and its neighbours)"),
+    ("mark", "Mark / unmark", "Mark renders for compare and for rating together"),
+    ("rerun", "Rerun with a new seed", "Queue the current render again with a new seed"),
+    ("rerun_edit", "Rerun with edited settings", "Edit size, iterations, weights... and queue"),
+    ("queue_pairs", "Queue new pairs", "Choose contents, styles and a preset to queue"),
+    ("filter", "Filter", "Filter by rating, flag, content, style or text"),
+    ("clear_filter", "Clear filter", "Show every render"),
+    ("cycle_sort", "Cycle sort", "newest, oldest, rating, style, content, statistics"),
+    ("cycle_group", "Cycle grouping", "none, by content, by style"),
+    ("toggle_advance", "Toggle auto-advance", "Move to the next render after rating"),
+    ("show_queue", "Queue screen", "Jobs, progress, render loops"),
+    ("show_styles", "Styles screen", "The style library with statistics and keeper rates"),
+    ("help", "Help", "All keys"),
+    *[(f"sort('{s}')", f"Sort by {s}", "Sort the contact sheet") for s in SORTS],
+    *[(f"label('{n}')", f"Label {n}", "Toggle a colour label") for n in LABELS[1:]],
+]
+
+
+class SheetScreen(Screen[None]):
+    """Home screen: the live contact sheet."""
+
+    BINDINGS = [
+        *RATE_BINDINGS,
+        Binding("left,h", "move(-1, 0)", "←", show=False),
+        Binding("right,l", "move(1, 0)", "→", show=False),
+        Binding("up,k", "move(0, -1)", "↑", show=False),
+        Binding("down,j", "move(0, 1)", "↓", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+        Binding("home", "edge(0)", "first", show=False),
+        Binding("end", "edge(1)", "last", show=False),
+        Binding("enter,space", "loupe", "loupe"),
+        Binding("c", "compare", "compare"),
+        Binding("m", "mark", "mark", show=False),
+        Binding("r", "rerun", "rerun", show=False),
+        Binding("R", "rerun_edit", "rerun…", show=False),
+        Binding("q", "queue_pairs", "queue…"),
+        Binding("slash", "filter", "filter"),
+        Binding("s", "cycle_sort", "sort"),
+        Binding("g", "cycle_group", "group"),
+        Binding("a", "toggle_advance", "auto-adv", show=False),
+        Binding("Q", "show_queue", "Queue"),
+        Binding("S", "show_styles", "Styles"),
+        Binding("question_mark", "help", "help"),
+    ]
+
+    DEFAULT_CSS = """
+    SheetScreen { layout: vertical; }
+    #status { height: 1; width: 1fr; background: $panel; padding: 0 1; }
+    #detail { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
+    #filter { dock: bottom; display: none; margin-bottom: 1; }
+    #filter.-open { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view_spec = ViewSpec()
+        self.auto_advance = False
+        self.rows_total = 0
+
+    @property
+    def capp(self) -> CuratorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        service = self.capp.service
+        yield Static("", id="status")
+        yield ContactSheet(service.thumbs, service.render_path)
+        yield Static("", id="detail")
+        yield Input(
+            placeholder="filter: unrated picked rejected stars>=3 style:… content:… label:red",
+            id="filter",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sheet.empty_text = (
+            "No renders yet. Queue some with q (or `curator queue add`) and start a render loop "
+            "from the Queue screen (Q)."
+        )
+        self.refresh_view()
+        self.sheet.focus()
+
+    @property
+    def sheet(self) -> ContactSheet:
+        return self.query_one(ContactSheet)
+
+    # ----------------------------------------------------------------- view
+
+    def refresh_view(self, keep: int | None = None) -> None:
+        groups = self.capp.service.view(self.view_spec)
+        self.rows_total = len(self.capp.service.rows)
+        self.sheet.set_groups(groups, keep=keep)
+        self.update_status()
+
+    def update_status(self) -> None:
+        shown = len(self.sheet.items)
+        spec = self.view_spec
+        parts = [
+            f"[b]{self.capp.service.studio.root.name}[/]",
+            f"{shown} of {self.rows_total} renders"
+            if shown != self.rows_total
+            else f"{shown} renders",
+            f"filter: {spec.filter.describe()}",
+            f"sort: {spec.sort}",
+        ]
+        if spec.group != "none":
+            parts.append(f"group: {spec.group}")
+        if self.sheet.marked:
+            parts.append(f"{len(self.sheet.marked)} marked")
+        if self.auto_advance:
+            parts.append("auto-advance")
+        parts.append(self.capp.queue_summary)
+        self.query_one("#status", Static).update("  │  ".join(parts))
+
+    @on(ContactSheet.CursorMoved)
+    def show_detail(self, message: ContactSheet.CursorMoved) -> None:
+        row = message.row
+        detail = self.query_one("#detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        extra = []
+        if row.seconds is not None:
+            extra.append(f"{row.seconds:.0f} s")
+        if row.loss is not None:
+            extra.append(f"loss {row.loss:.4g}")
+        detail.update(f"{row.file}   {'   '.join(extra)}")
+
+    # ----------------------------------------------------------------- rating
+
+    def targets(self) -> list[RenderRow]:
+        """The marked renders when the cursor is on one of them, else the current render."""
+        current = self.sheet.current
+        if current is None:
+            return []
+        if current.id in self.sheet.marked:
+            return self.sheet.marked_rows()
+        return [current]
+
+    def _rate(self, **change: object) -> None:
+        targets = self.targets()
+        if not targets:
+            return
+        changed = self.capp.service.rate([t.id for t in targets], **change)  # type: ignore[arg-type]
+        self.after_rating(changed, advance=True)
+
+    def after_rating(self, changed: list[int], advance: bool) -> None:
+        """Show new ratings; auto-advance; behave when rated renders leave the filter."""
+        if not changed:
+            return
+        service = self.capp.service
+        rating_sensitive = (
+            self.view_spec.sort == "rating"
+            or any(
+                getattr(self.view_spec.filter, name)
+                for name in ("unrated", "picked", "rejected", "unflagged", "label")
+            )
+            or self.view_spec.filter.min_stars > 0
+            or self.view_spec.filter.max_stars < 5
+        )
+        current = self.sheet.current
+        position = self.sheet.cursor
+        if not rating_sensitive:
+            by_id = {row.id: row for row in service.rows if row.id in set(changed)}
+            self.sheet.update_rows(list(by_id.values()))
+            if advance and self.auto_advance:
+                self.sheet.move(dx=1)
+            self.update_status()
+            return
+        groups = service.view(self.view_spec)
+        still = current is not None and any(r.id == current.id for g in groups for r in g.rows)
+        self.sheet.set_groups(groups, keep=current.id if still and current else None)
+        if not still:
+            # The rated render left the view: the one after it now stands where it stood.
+            self.sheet.go_to(min(position, len(self.sheet.items) - 1))
+        elif advance and self.auto_advance:
+            self.sheet.move(dx=1)
+        self.update_status()
+
+    def action_rate(self, stars: int) -> None:
+        self._rate(stars=stars)
+
+    def action_flag(self, flag: str) -> None:
+        self._rate(flag=flag)
+
+    def action_label(self, name: str) -> None:
+        self._rate(label=name, toggle_label=True)
+
+    def action_undo(self) -> None:
+        changed = self.capp.service.undo()
+        if changed:
+            self.refresh_view(keep=changed[0])
+        else:
+            self.notify("nothing to undo", severity="warning")
+
+    def action_redo(self) -> None:
+        changed = self.capp.service.redo()
+        if changed:
+            self.refresh_view(keep=changed[0])
+        else:
+            self.notify("nothing to redo", severity="warning")
+
+    # ----------------------------------------------------------------- moving
+
+    def action_move(self, dx: int, dy: int) -> None:
+        self.sheet.move(dx, dy)
+
+    def action_page(self, direction: int) -> None:
+        self.sheet.page(direction)
+
+    def action_edge(self, end: int) -> None:
+        self.sheet.go_to(len(self.sheet.items) - 1 if end else 0)
+
+    def action_mark(self) -> None:
+        self.sheet.toggle_mark()
+        self.update_status()
+
+    # ----------------------------------------------------------------- view changes
+
+    def action_filter(self) -> None:
+        prompt = self.query_one("#filter", Input)
+        prompt.value = format_filter(self.view_spec.filter)
+        prompt.add_class("-open")
+        prompt.focus()
+
+    @on(Input.Submitted, "#filter")
+    def apply_filter(self, event: Input.Submitted) -> None:
+        self.view_spec = replace(self.view_spec, filter=parse_filter(event.value))
+        self._close_filter()
+        self.refresh_view()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter", Input).remove_class("-open")
+        self.sheet.focus()
+
+    def key_escape(self) -> None:
+        if self.query_one("#filter", Input).has_class("-open"):
+            self._close_filter()
+
+    def action_clear_filter(self) -> None:
+        self.view_spec = replace(self.view_spec, filter=parse_filter(""))
+        self.refresh_view()
+
+    def action_cycle_sort(self) -> None:
+        order = ["newest", "oldest", "rating", "style", "content", "stat:blocking"]
+        current = self.view_spec.sort
+        next_sort = order[(order.index(current) + 1) % len(order)] if current in order else "newest"
+        self.action_sort(next_sort)
+
+    def action_sort(self, sort: str) -> None:
+        if sort in SORTS:
+            self.view_spec = replace(self.view_spec, sort=sort)
+            self.refresh_view()
+
+    def action_cycle_group(self) -> None:
+        group = GROUPS[(GROUPS.index(self.view_spec.group) + 1) % len(GROUPS)]
+        self.view_spec = replace(self.view_spec, group=group)
+        self.refresh_view()
+
+    def action_toggle_advance(self) -> None:
+        self.auto_advance = not self.auto_advance
+        self.notify(f"auto-advance {'on' if self.auto_advance else 'off'}")
+        self.update_status()
+
+    # ----------------------------------------------------------------- other screens
+
+    def action_loupe(self) -> None:
+        if self.sheet.current is not None:
+            from .loupe import LoupeScreen
+
+            self.app.push_screen(LoupeScreen(self.sheet.items, self.sheet.cursor))
+
+    def compare_rows(self) -> list[RenderRow]:
+        marked = self.sheet.marked_rows()
+        if len(marked) >= 2:
+            return marked[:4]
+        current = self.sheet.current
+        if current is None:
+            return []
+        same = [r for r in self.sheet.items[self.sheet.cursor :] if r.content == current.content]
+        return (
+            same[:4]
+            if len(same) >= 2
+            else self.sheet.items[self.sheet.cursor : self.sheet.cursor + 4]
+        )
+
+    def action_compare(self) -> None:
+        rows = self.compare_rows()
+        if len(rows) < 2:
+            self.notify("mark two to four renders with m to compare them", severity="warning")
+            return
+        from .compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(rows))
+
+    def action_rerun(self) -> None:
+        row = self.sheet.current
+        if row is None:
+            return
+        try:
+            job = self.capp.service.rerun(row)
+        except StyleCoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"queued rerun {job}" if job else "that rerun is already queued")
+        self.capp.refresh_queue_summary()
+
+    def action_rerun_edit(self) -> None:
+        row = self.sheet.current
+        if row is None:
+            return
+        settings = self.capp.service.settings_of(row)
+        if settings is None:
+            self.notify(f"{row.file}: no settings recorded; cannot rerun", severity="error")
+            return
+        from .forms import RerunForm
+
+        def queue(changes: dict[str, object] | None) -> None:
+            if changes is None:
+                return
+            try:
+                job = self.capp.service.rerun(row, changes)
+            except StyleCoreError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"queued {job}" if job else "exactly that job is already queued")
+            self.capp.refresh_queue_summary()
+
+        self.app.push_screen(RerunForm(settings), queue)
+
+    def action_queue_pairs(self) -> None:
+
+        self.capp.open_queue_form()
+
+    def action_show_queue(self) -> None:
+        self.app.push_screen("queue")
+
+    def action_show_styles(self) -> None:
+        self.app.push_screen("styles")
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

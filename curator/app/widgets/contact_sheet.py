@@ -1,0 +1,475 @@
+"""The contact sheet: a virtual grid of thumbnails with captions, a cursor and group headers.
+
+Only what is on screen exists as widgets: a pool of row slots (each a group header or a row
+of tiles) is re-bound to whatever rows are visible, so 10,000 renders cost what 100 do. The
+cursor follows a render (by id), not a position, so renders landing or leaving around it do
+not move it. Thumbnails come from the service's background pool and arrive as messages.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image as PILImage
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ...catalog import RenderRow
+from ...thumbs import Thumb, ThumbError
+from ...views import Group
+from ..graphics import image_class
+
+TILE_WIDTH = 26  # cells, border and margin included
+TILE_HEIGHT = 13
+IMAGE_ROWS = 9
+
+STAR, NO_STAR = "★", "·"
+LABEL_COLOURS = {
+    "red": "#d0504a", "yellow": "#d8c040", "green": "#58b058", "blue": "#4a80d0",
+    "purple": "#a060c0",
+}  # fmt: skip
+
+
+def stars_text(stars: int) -> str:
+    return STAR * stars + NO_STAR * (5 - stars)
+
+
+def caption_markup(row: RenderRow) -> str:
+    """Two caption lines: rating, flag, label, preview badge; then content x style."""
+    flag = {"pick": " [b]✓ pick[/]", "reject": " [b]✗ reject[/]"}.get(row.flag, "")
+    label = f" [{LABEL_COLOURS[row.label]}]●[/]" if row.label in LABEL_COLOURS else ""
+    badge = " [reverse] PREVIEW [/]" if row.is_preview else ""
+    names = f"{row.content_name} × {row.style_name}"
+    return f"{stars_text(row.stars)}{flag}{label}{badge}\n{names}"
+
+
+def cell_pixels() -> tuple[int, int]:
+    """The terminal's cell size in pixels, as textual-image measured it at start."""
+    try:
+        from textual_image._terminal import get_cell_size
+
+        size = get_cell_size()
+        return int(size.width), int(size.height)
+    except Exception:  # no textual-image, or no terminal to ask
+        return 10, 20
+
+
+_FITTED: OrderedDict[tuple[object, ...], PILImage.Image] = OrderedDict()
+
+
+def letterbox(
+    image: PILImage.Image, key: object, cells: tuple[int, int], background: tuple[int, int, int]
+) -> PILImage.Image:
+    """`image` centred on a canvas exactly `cells` big in pixels, in the background colour.
+
+    Sized this way the picture fills its box to the pixel: left to fit by itself, the image's
+    width in cells is rounded and sixel terminals paint the remainder black. Results are kept
+    (by key) so scrolling back shows the same object and textual-image reuses its encoding.
+    """
+    cell_w, cell_h = cell_pixels()
+    size = (max(1, cells[0] * cell_w), max(1, cells[1] * cell_h))
+    cache_key = (key, size, background)
+    found = _FITTED.get(cache_key)
+    if found is not None:
+        _FITTED.move_to_end(cache_key)
+        return found
+    # Scale to fit, up as well as down: small renders fill their tile like the others.
+    scale = min(size[0] / image.width, size[1] / image.height)
+    fitted = image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+        PILImage.Resampling.LANCZOS,
+    )
+    canvas = PILImage.new("RGB", size, background)
+    canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2))
+    _FITTED[cache_key] = canvas
+    while len(_FITTED) > 400:
+        _FITTED.popitem(last=False)
+    return canvas
+
+
+class ImageBox(Vertical):
+    """A fixed-size box showing a thumbnail, a pending mark, or an error in words."""
+
+    DEFAULT_CSS = """
+    ImageBox { height: 9; width: 1fr; align: center middle; }
+    ImageBox > .thumb { width: auto; height: auto; }
+    ImageBox > .message { width: 1fr; height: auto; content-align: center middle;
+                          text-align: center; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: Thumb | None = None
+        self._widget: Widget | None = None
+        self._message = Static("", classes="message")
+
+    def compose(self) -> ComposeResult:
+        cls = image_class()
+        if cls is not None:
+            self._widget = cls(None, classes="thumb")
+            yield self._widget
+        yield self._message
+
+    def show(self, thumb: Thumb | None, key: object = None, pending_text: str = "…") -> None:
+        if thumb is self._shown and thumb is not None:
+            return
+        self._shown = thumb
+        if self._widget is None:  # graphics "none": captions only
+            self._message.display = True
+            self._message.update("[dim]no graphics[/]" if thumb is not None else pending_text)
+            return
+        if isinstance(thumb, PILImage.Image):
+            colour = self.background_colors[1]
+            cells = (self.size.width or 23, self.size.height or 9)
+            picture = letterbox(thumb, key, cells, (colour.r, colour.g, colour.b))
+            self._widget.image = picture  # type: ignore[attr-defined]
+            self._widget.display = True
+            self._message.display = False
+            return
+        self._widget.display = False
+        self._message.display = True
+        if isinstance(thumb, ThumbError):
+            self._message.update(f"[b]cannot show[/]\n{thumb.message}")
+        else:
+            self._message.update(pending_text)
+
+
+class Tile(Vertical):
+    """One render: thumbnail and caption. Cursor and marks are CSS classes."""
+
+    DEFAULT_CSS = f"""
+    Tile {{ width: {TILE_WIDTH - 1}; height: {TILE_HEIGHT}; border: round $panel-lighten-2;
+            margin-right: 1; padding: 0 0; }}
+    Tile.-empty {{ visibility: hidden; }}
+    Tile.-cursor {{ border: heavy $accent; }}
+    Tile.-marked {{ background: $boost; }}
+    Tile.-cursor.-marked {{ border: double $accent; }}
+    Tile > .caption {{ height: 2; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }}
+    """
+
+    def __init__(self) -> None:
+        super().__init__(classes="-empty")
+        self.row: RenderRow | None = None
+        self.box = ImageBox()
+        self.caption = Static("", classes="caption")
+
+    def compose(self) -> ComposeResult:
+        yield self.box
+        yield self.caption
+
+    def bind(self, row: RenderRow | None, thumb: Thumb | None, cursor: bool, marked: bool) -> None:
+        self.row = row
+        self.set_class(row is None, "-empty")
+        self.set_class(cursor and row is not None, "-cursor")
+        self.set_class(marked and row is not None, "-marked")
+        if row is None:
+            return
+        self.caption.update(caption_markup(row))
+        self.box.show(thumb, key=(row.file, row.mtime_ns))
+
+
+class RowSlot(Vertical):
+    """A pooled row: a group header, or a row of tiles."""
+
+    DEFAULT_CSS = f"""
+    RowSlot {{ height: {TILE_HEIGHT}; width: 1fr; }}
+    RowSlot.-header {{ height: 1; }}
+    RowSlot.-hidden {{ display: none; }}
+    RowSlot > .header {{ height: 1; width: 1fr; background: $panel; color: $text;
+                        text-style: bold; padding: 0 1; display: none; }}
+    RowSlot.-header > .header {{ display: block; }}
+    RowSlot.-header > Horizontal {{ display: none; }}
+    RowSlot > Horizontal {{ height: {TILE_HEIGHT}; }}
+    """
+
+    def __init__(self, columns: int) -> None:
+        super().__init__(classes="-hidden")
+        self.header = Static("", classes="header")
+        self.tiles = [Tile() for _ in range(columns)]
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        with Horizontal():
+            yield from self.tiles
+
+
+@dataclass(frozen=True)
+class LayoutRow:
+    """A header (title) or a row of tiles (items[start:start + count])."""
+
+    header: str | None
+    start: int = 0
+    count: int = 0
+
+    @property
+    def height(self) -> int:
+        return 1 if self.header is not None else TILE_HEIGHT
+
+
+class ContactSheet(Widget, can_focus=True):
+    """The grid. The screen drives it: set_groups, move, and reads `current`."""
+
+    DEFAULT_CSS = """
+    ContactSheet { width: 1fr; height: 1fr; overflow: hidden hidden; padding: 0 0 0 1; }
+    ContactSheet > Vertical { height: auto; }
+    """
+
+    class CursorMoved(Message):
+        def __init__(self, row: RenderRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class ThumbArrived(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, thumbs_of: object, path_of: object) -> None:
+        """`thumbs_of` is the service's ThumbnailCache; `path_of(row)` gives a render's file."""
+        super().__init__()
+        self.thumbs = thumbs_of
+        self.path_of = path_of
+        self.items: list[RenderRow] = []
+        self.layout_rows: list[LayoutRow] = []
+        self.index_of: dict[int, int] = {}
+        self.cursor = 0
+        self.top = 0
+        self.columns = 1
+        self.marked: set[int] = set()
+        self.slots: list[RowSlot] = []
+        self._slot_columns = 0
+        self.empty_text = "No renders yet."
+        self._empty = Static("", id="empty-sheet")
+        self._groups: Sequence[Group] = ()
+        self._row_of_item: dict[int, int] = {}
+
+    # ----------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield self._empty
+        yield Vertical(id="slots")
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    def _columns_for_width(self) -> int:
+        return max(1, (self.size.width - 1) // TILE_WIDTH)
+
+    def _visible_row_capacity(self) -> int:
+        return max(1, self.size.height)  # headers are 1 row: worst case one slot per line
+
+    def _relayout(self) -> None:
+        columns = self._columns_for_width()
+        if columns != self.columns or not self.layout_rows:
+            self.columns = columns
+            self._build_layout()
+        self._ensure_slots()
+        self._scroll_to_cursor()
+        self.redraw()
+
+    def _build_layout(self) -> None:
+        rows: list[LayoutRow] = []
+        for group in self._groups:
+            start = self.index_of.get(group.rows[0].id, 0) if group.rows else 0
+            if group.title:
+                rows.append(LayoutRow(header=f"{group.title}  ({len(group.rows)})"))
+            for offset in range(0, len(group.rows), self.columns):
+                rows.append(
+                    LayoutRow(None, start + offset, min(self.columns, len(group.rows) - offset))
+                )
+        self.layout_rows = rows
+        self._row_of_item = {}
+        for row_index, layout in enumerate(rows):
+            for item in range(layout.start, layout.start + layout.count):
+                self._row_of_item[item] = row_index
+
+    def _ensure_slots(self) -> None:
+        needed = min(len(self.layout_rows), self._slots_needed())
+        container = self.query_one("#slots", Vertical)
+        if self._slot_columns != self.columns:
+            for slot in self.slots:
+                slot.remove()
+            self.slots = []
+            self._slot_columns = self.columns
+        while len(self.slots) < needed:
+            slot = RowSlot(self.columns)
+            self.slots.append(slot)
+            container.mount(slot)
+
+    def _slots_needed(self) -> int:
+        height = max(1, self.size.height)
+        # Enough slots for the most rows that can be on screen: tile rows, with a header or two.
+        return height // TILE_HEIGHT + 3
+
+    # ----------------------------------------------------------------- data
+
+    def set_groups(self, groups: Sequence[Group], keep: int | None = None) -> None:
+        """Show new groups; the cursor stays on render `keep` (or the same position) if present."""
+        if keep is None and self.items:
+            keep = self.current.id if self.current else None
+        old_cursor, old_top = self.cursor, self.top
+        old_screen_row = self._row_of_item.get(old_cursor, 0) - old_top
+        self._groups = groups
+        self.items = [row for group in groups for row in group.rows]
+        self.index_of = {row.id: index for index, row in enumerate(self.items)}
+        if keep is not None and keep in self.index_of:
+            self.cursor = self.index_of[keep]
+        else:
+            self.cursor = min(old_cursor, max(0, len(self.items) - 1))
+        self.marked &= set(self.index_of)
+        self._build_layout()
+        # Keep the cursor's render on the same screen row when rows landed above it.
+        cursor_row = self._row_of_item.get(self.cursor, 0)
+        self.top = max(0, cursor_row - max(0, old_screen_row))
+        if self.is_mounted:
+            self._ensure_slots()
+            self._scroll_to_cursor()
+            self.redraw()
+        self.post_message(self.CursorMoved(self.current))
+
+    @property
+    def current(self) -> RenderRow | None:
+        return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
+
+    def update_rows(self, rows: Sequence[RenderRow]) -> None:
+        """Re-bind changed renders (after a rating) without rebuilding the layout."""
+        for row in rows:
+            index = self.index_of.get(row.id)
+            if index is not None:
+                self.items[index] = row
+        self.redraw()
+
+    # ----------------------------------------------------------------- movement
+
+    def move(self, dx: int = 0, dy: int = 0) -> None:
+        if not self.items:
+            return
+        target = self.cursor + dx
+        if dy:
+            row_index = self._row_of_item.get(self.cursor, 0)
+            column = self.cursor - self.layout_rows[row_index].start
+            step = 1 if dy > 0 else -1
+            for _ in range(abs(dy)):
+                row_index += step
+                while 0 <= row_index < len(self.layout_rows) and self.layout_rows[row_index].header:
+                    row_index += step
+                if not 0 <= row_index < len(self.layout_rows):
+                    row_index -= step
+                    while self.layout_rows[row_index].header:
+                        row_index -= step
+                    break
+            layout = self.layout_rows[row_index]
+            target = layout.start + min(column, layout.count - 1)
+        self.go_to(target)
+
+    def go_to(self, index: int) -> None:
+        if not self.items:
+            return
+        index = max(0, min(index, len(self.items) - 1))
+        if index == self.cursor:
+            return
+        self.cursor = index
+        if not self._scroll_to_cursor():
+            self.redraw()
+        self.post_message(self.CursorMoved(self.current))
+
+    def page(self, direction: int) -> None:
+        rows = max(1, self.size.height // TILE_HEIGHT)
+        self.move(dy=direction * rows)
+
+    def _scroll_to_cursor(self) -> bool:
+        """Adjust `top` so the cursor's row is visible; True if it changed (and redrew)."""
+        if not self.layout_rows:
+            return False
+        row = self._row_of_item.get(self.cursor, 0)
+        old = self.top
+        if row < self.top:
+            self.top = row
+            if row > 0 and self.layout_rows[row - 1].header is not None:
+                self.top = row - 1  # show the group header with its first row
+        else:
+            while self._rows_height(self.top, row + 1) > max(TILE_HEIGHT, self.size.height):
+                self.top += 1
+        self.top = max(0, min(self.top, len(self.layout_rows) - 1))
+        if self.top != old:
+            self.redraw()
+            return True
+        return False
+
+    def _rows_height(self, first: int, stop: int) -> int:
+        return sum(self.layout_rows[i].height for i in range(first, stop))
+
+    def toggle_mark(self) -> None:
+        if self.current is None:
+            return
+        self.marked ^= {self.current.id}
+        self.redraw()
+
+    def marked_rows(self) -> list[RenderRow]:
+        return [row for row in self.items if row.id in self.marked]
+
+    # ----------------------------------------------------------------- drawing
+
+    def redraw(self) -> None:
+        if not self.is_mounted:
+            return
+        self._empty.display = not self.items
+        self._empty.update(self.empty_text)
+        height_left = max(TILE_HEIGHT, self.size.height)
+        row_index = self.top
+        wanted: list[Path] = []
+        for slot in self.slots:
+            if row_index >= len(self.layout_rows) or height_left <= 0:
+                slot.set_class(True, "-hidden")
+                continue
+            layout = self.layout_rows[row_index]
+            slot.set_class(False, "-hidden")
+            slot.set_class(layout.header is not None, "-header")
+            height_left -= layout.height
+            row_index += 1
+            if layout.header is not None:
+                slot.header.update(layout.header)
+                continue
+            for column, tile in enumerate(slot.tiles):
+                index = layout.start + column
+                if column >= layout.count:
+                    tile.bind(None, None, False, False)
+                    continue
+                row = self.items[index]
+                path = self.path_of(row)  # type: ignore[operator]
+                thumb = self.thumbs.cached(path)  # type: ignore[attr-defined]
+                if thumb is None:
+                    wanted.append(path)
+                tile.bind(row, thumb, index == self.cursor, row.id in self.marked)
+        for path in wanted:
+            self.thumbs.request(path, self._arrived)  # type: ignore[attr-defined]
+        self._prefetch(row_index)
+
+    def _prefetch(self, next_row: int) -> None:
+        """Warm the thumbnails of the next screenful, so paging finds them ready."""
+        rows = range(next_row, min(len(self.layout_rows), next_row + len(self.slots)))
+        for row_index in rows:
+            layout = self.layout_rows[row_index]
+            for index in range(layout.start, layout.start + layout.count):
+                path = self.path_of(self.items[index])  # type: ignore[operator]
+                if self.thumbs.cached(path) is None:  # type: ignore[attr-defined]
+                    self.thumbs.request(path, lambda p, t: None)  # type: ignore[attr-defined]
+
+    def _arrived(self, path: Path, thumb: Thumb) -> None:
+        """From a pool thread: hand over to the app's thread."""
+        self.post_message(self.ThumbArrived(path))
+
+    def on_contact_sheet_thumb_arrived(self, message: ThumbArrived) -> None:
+        message.stop()
+        for slot in self.slots:
+            for tile in slot.tiles:
+                row = tile.row
+                if row is not None and self.path_of(row) == message.path:  # type: ignore[operator]
+                    thumb = self.thumbs.cached(message.path)  # type: ignore[attr-defined]
+                    tile.box.show(thumb, key=(row.file, row.mtime_ns))

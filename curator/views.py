@@ -1,0 +1,185 @@
+"""Which renders a view shows, in what order and groups: filter, sort, group.
+
+Pure data over catalog rows, shared by the app and `curator list`. A filter can be written as
+one line, the way the app's `/` prompt and `curator list --filter` take it:
+
+    unrated | picked | rejected | unflagged | preview | final
+    stars>=N  (or *N, stars=N, stars<=N)     label:red
+    content:TEXT  style:TEXT                 any other word: matched against file, content, style
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from stylecore.stats import METRICS
+
+from .catalog import LABELS, RenderRow
+
+SORTS = ("newest", "oldest", "rating", "style", "content", *(f"stat:{m}" for m in METRICS))
+GROUPS = ("none", "content", "style")
+
+
+@dataclass(frozen=True)
+class Filter:
+    unrated: bool = False
+    picked: bool = False
+    rejected: bool = False
+    unflagged: bool = False
+    min_stars: int = 0
+    max_stars: int = 5
+    label: str = ""
+    content: str = ""
+    style: str = ""
+    engine: str = ""  # "preview" or "gatys" (final renders)
+    text: tuple[str, ...] = ()
+
+    def matches(self, row: RenderRow) -> bool:
+        if self.unrated and (row.stars or row.flag):
+            return False
+        if self.picked and row.flag != "pick":
+            return False
+        if self.rejected and row.flag != "reject":
+            return False
+        if self.unflagged and row.flag:
+            return False
+        if not self.min_stars <= row.stars <= self.max_stars:
+            return False
+        if self.label and row.label != self.label:
+            return False
+        if self.engine and row.engine != self.engine:
+            return False
+        if self.content and self.content not in row.content.lower():
+            return False
+        if self.style and self.style not in row.style.lower():
+            return False
+        haystack = f"{row.file} {row.content} {row.style}".lower()
+        return all(word in haystack for word in self.text)
+
+    @property
+    def active(self) -> bool:
+        return self != Filter()
+
+    def describe(self) -> str:
+        return format_filter(self) or "all"
+
+
+_STARS = re.compile(r"^(?:stars)?(>=|<=|=|\*)(\d)$")
+
+
+def parse_filter(text: str) -> Filter:
+    """Parse the one-line filter language (see the module docstring); unknown words are text."""
+    result = Filter()
+    words: list[str] = []
+    for token in text.lower().split():
+        stars = _STARS.match(token)
+        if token in ("unrated", "picked", "rejected", "unflagged"):
+            result = replace(result, **{token: True})
+        elif token in ("preview", "previews"):
+            result = replace(result, engine="preview")
+        elif token in ("final", "finals"):
+            result = replace(result, engine="gatys")
+        elif stars:
+            op, value = stars.group(1), int(stars.group(2))
+            if op in (">=", "*"):
+                result = replace(result, min_stars=value)
+            elif op == "<=":
+                result = replace(result, max_stars=value)
+            else:
+                result = replace(result, min_stars=value, max_stars=value)
+        elif token.startswith("label:") and token[6:] in LABELS:
+            result = replace(result, label=token[6:])
+        elif token.startswith("content:"):
+            result = replace(result, content=token[8:])
+        elif token.startswith("style:"):
+            result = replace(result, style=token[6:])
+        else:
+            words.append(token)
+    return replace(result, text=tuple(words))
+
+
+def format_filter(spec: Filter) -> str:
+    """The filter back in the one-line language (parse_filter(format_filter(f)) == f)."""
+    parts = [name for name in ("unrated", "picked", "rejected", "unflagged") if getattr(spec, name)]
+    if spec.engine:
+        parts.append("preview" if spec.engine == "preview" else "final")
+    if spec.min_stars and spec.min_stars == spec.max_stars:
+        parts.append(f"stars={spec.min_stars}")
+    else:
+        if spec.min_stars:
+            parts.append(f"stars>={spec.min_stars}")
+        if spec.max_stars < 5:
+            parts.append(f"stars<={spec.max_stars}")
+    if spec.label:
+        parts.append(f"label:{spec.label}")
+    if spec.content:
+        parts.append(f"content:{spec.content}")
+    if spec.style:
+        parts.append(f"style:{spec.style}")
+    return " ".join([*parts, *spec.text])
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    filter: Filter = field(default_factory=Filter)
+    sort: str = "newest"
+    group: str = "none"
+
+    def describe(self) -> str:
+        group = "" if self.group == "none" else f", grouped by {self.group}"
+        return f"{self.filter.describe()}, {self.sort}{group}"
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str
+    rows: tuple[RenderRow, ...]
+
+
+StatLookup = Callable[[RenderRow, str], float | None]
+
+
+def apply_view(
+    rows: Sequence[RenderRow], view: ViewSpec, stat: StatLookup | None = None
+) -> list[Group]:
+    """Filter, sort and group rows; without grouping, one untitled group."""
+    kept = [row for row in rows if view.filter.matches(row)]
+    kept.sort(key=_sort_key(view.sort, stat))
+    if view.group == "none":
+        return [Group("", tuple(kept))]
+    by: dict[str, list[RenderRow]] = {}
+    for row in kept:
+        key = row.content_name if view.group == "content" else row.style_name
+        by.setdefault(key, []).append(row)
+    return [
+        Group(title, tuple(items))
+        for title, items in sorted(by.items(), key=lambda i: i[0].lower())
+    ]
+
+
+def _sort_key(sort: str, stat: StatLookup | None) -> Callable[[RenderRow], tuple]:
+    if sort == "oldest":
+        return lambda r: (r.created, r.id)
+    if sort == "rating":
+        flag_order = {"pick": 0, "": 1, "reject": 2}
+        return lambda r: (flag_order[r.flag], -r.stars, -r.created, -r.id)
+    if sort == "style":
+        return lambda r: (r.style_name.lower(), r.content_name.lower(), -r.created)
+    if sort == "content":
+        return lambda r: (r.content_name.lower(), r.style_name.lower(), -r.created)
+    if sort.startswith("stat:") and stat is not None:
+        metric = sort[5:]
+
+        def by_stat(row: RenderRow) -> tuple:
+            value = stat(row, metric)
+            return (value is None, -(value or 0.0), -row.created)
+
+        return by_stat
+    return lambda r: (-r.created, -r.id)
+
+
+def describe_row(row: RenderRow) -> str:
+    return f"{Path(row.file).name}: {row.content_name} x {row.style_name}"
