@@ -13,9 +13,9 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stylecore import db
 from stylecore.studio import Studio
@@ -66,9 +66,12 @@ class Rating:
     label: str = ""
 
 
-@dataclass(frozen=True)
-class RenderRow:
-    """One render as the app and the CLI see it."""
+class RenderRow(NamedTuple):
+    """One render as the app and the CLI see it.
+
+    A NamedTuple, not a dataclass: the app builds ten thousand of these at start, and tuple
+    construction is several times cheaper. Style hashes stay JSON until asked for.
+    """
 
     id: int
     file: str
@@ -77,7 +80,7 @@ class RenderRow:
     content: str
     style: str
     content_sha: str | None
-    style_shas: tuple[str, ...]
+    style_shas_json: str
     width: int
     height: int
     mtime_ns: int
@@ -87,7 +90,11 @@ class RenderRow:
     stars: int
     flag: str
     label: str
-    spec: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    spec: dict[str, Any] | None = None
+
+    @property
+    def style_shas(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.style_shas_json or "[]"))
 
     @property
     def rating(self) -> Rating:
@@ -127,29 +134,16 @@ _COLUMNS = (
     "id, file, job_id, engine, content, style, content_sha, style_shas, width, height,"
     " mtime_ns, created, seconds, loss, stars, flag, label"
 )
+_FIELDS = RenderRow._fields[:-1]  # every field but spec, in _COLUMNS order
 
 
-def _row(record: sqlite3.Row, spec: bool = False) -> RenderRow:
-    return RenderRow(
-        id=record["id"],
-        file=record["file"],
-        job_id=record["job_id"],
-        engine=record["engine"],
-        content=record["content"],
-        style=record["style"],
-        content_sha=record["content_sha"],
-        style_shas=tuple(json.loads(record["style_shas"])),
-        width=record["width"],
-        height=record["height"],
-        mtime_ns=record["mtime_ns"],
-        created=record["created"],
-        seconds=record["seconds"],
-        loss=record["loss"],
-        stars=record["stars"],
-        flag=record["flag"],
-        label=record["label"],
-        spec=json.loads(record["spec"]) if spec and record["spec"] else None,
-    )
+def _row(record: sqlite3.Row | tuple[Any, ...], spec: bool = False) -> RenderRow:
+    """A RenderRow from a query of _COLUMNS (in that order), plus `spec` when asked."""
+    values = tuple(record)
+    if spec:
+        raw = values[len(_FIELDS)] if len(values) > len(_FIELDS) else None
+        return RenderRow(*values[: len(_FIELDS)], json.loads(raw) if raw else None)
+    return RenderRow(*values[: len(_FIELDS)])
 
 
 def read_sidecar(png: Path) -> dict[str, Any] | None:
@@ -315,10 +309,12 @@ class Catalog:
 
     def all(self) -> list[RenderRow]:
         """Every present render, newest first."""
-        rows = self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a third of the time of sqlite3.Row
+        rows = cursor.execute(
             f"SELECT {_COLUMNS} FROM renders WHERE present = 1 ORDER BY created DESC, id DESC"
         ).fetchall()
-        return [_row(r) for r in rows]
+        return [RenderRow(*r) for r in rows]
 
     def get(self, render_id: int, spec: bool = True) -> RenderRow | None:
         row = self.conn.execute(

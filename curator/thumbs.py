@@ -22,7 +22,7 @@ from PIL import Image
 from stylecore.errors import StyleCoreError
 from stylecore.images import load_rgb
 
-THUMB_SIZE = 320
+THUMB_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def thumb_key(path: Path, size: int = THUMB_SIZE) -> str:
 class ThumbnailCache:
     """Thumbnails of the images in one studio (renders, contents, styles)."""
 
-    def __init__(self, folder: Path, size: int = THUMB_SIZE, memory: int = 600, workers: int = 2):
+    def __init__(self, folder: Path, size: int = THUMB_SIZE, memory: int = 240, workers: int = 2):
         self.folder = folder
         self.size = size
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,8 @@ class ThumbnailCache:
         self._pending: dict[tuple[str, int], Future[Thumb]] = {}
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Drop queued work and wait for the thumbnails being made (each a few ms)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _memory_key(self, path: Path) -> tuple[str, int]:
         try:

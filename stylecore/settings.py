@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import SettingsError
-from .vgg import LAYER_INDEX
+from .layers import LAYER_INDEX
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "random", "image")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import RenderRequest, StyleInput
 from .errors import ImageError, SettingsError
+from .request import RenderRequest, StyleInput
 from .settings import RenderSettings
 
 ENGINES = ("gatys", "preview")

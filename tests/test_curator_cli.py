@@ -102,3 +102,41 @@ def test_errors_are_one_line(studio, capsys, tmp_path):
     assert "no job with id 'ffffff'" in _error(capsys)
     assert main(["queue", "list", "--studio", str(tmp_path / "elsewhere")]) == 2
     assert "no such folder" in _error(capsys)
+
+
+def test_list_and_rate(tmp_path, capsys):
+    from .studio_factory import make_studio
+
+    studio = make_studio(tmp_path / "rated", renders=6)
+    files = sorted(p for p in studio.renders.glob("*.png"))
+    assert main(["rate", str(files[0]), str(files[1]), "--stars", "4", "--pick"]) == 0
+    assert "rated 2 render(s)" in out(capsys)
+    assert main(["rate", str(files[2]), "--reject", "--label", "red"]) == 0
+    out(capsys)
+    assert main(["list", str(studio.root), "--json"]) == 0
+    rows = {r["file"]: r for r in json.loads(out(capsys))}
+    assert len(rows) == 6
+    assert (rows[files[0].name]["stars"], rows[files[0].name]["flag"]) == (4, "pick")
+    assert (rows[files[2].name]["flag"], rows[files[2].name]["label"]) == ("reject", "red")
+    assert set(rows[files[3].name]) >= {"file", "content", "style", "job_id", "stars", "flag",
+                                         "label", "created"}  # fmt: skip
+    assert main(["list", str(studio.root), "--picked", "--json"]) == 0
+    assert len(json.loads(out(capsys))) == 2
+    assert main(["list", str(studio.root), "--filter", "rejected label:red", "--json"]) == 0
+    assert [r["file"] for r in json.loads(out(capsys))] == [files[2].name]
+    assert main(["list", str(studio.root), "--stars", "4"]) == 0
+    assert "2 of 6 renders" in out(capsys)
+
+
+def test_rate_errors(tmp_path, capsys):
+    from .studio_factory import make_studio
+
+    studio = make_studio(tmp_path / "s", renders=1)
+    render = next(studio.renders.glob("*.png"))
+    assert main(["rate", str(render)]) == 2
+    assert "say what to set" in _error(capsys)
+    assert main(["rate", str(studio.renders / "nope.png"), "--stars", "1"]) == 2
+    assert "nope.png: file not found" in _error(capsys)
+    assert main(["rate", str(studio.contents / "chelsea.png"), "--stars", "1",
+                 "--studio", str(studio.root)]) == 2  # fmt: skip
+    assert "not a render" in _error(capsys)

@@ -121,8 +121,8 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
         preselected_styles: list[Path] | None = None,
     ) -> None:
         super().__init__()
-        self.contents = contents
-        self.styles = styles
+        self.content_paths = contents
+        self.style_paths = styles  # not `styles`: that is Textual's own attribute
         self.presets = presets
         self.default_preset = default_preset
         self.preselected = set(preselected_styles or [])
@@ -132,10 +132,10 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
             yield Static("[b]Queue content × style pairs[/]  (space toggles, ctrl+s queues)")
             with Horizontal(id="lists"):
                 yield SelectionList[int](
-                    *[(p.name, i, False) for i, p in enumerate(self.contents)], id="contents"
+                    *[(p.name, i, False) for i, p in enumerate(self.content_paths)], id="contents"
                 )
                 yield SelectionList[int](
-                    *[(p.name, i, p in self.preselected) for i, p in enumerate(self.styles)],
+                    *[(p.name, i, p in self.preselected) for i, p in enumerate(self.style_paths)],
                     id="styles",
                 )
             yield Select(
@@ -152,14 +152,15 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).border_title = "contents"
         self.query_one("#contents", SelectionList).border_title = "contents"
         self.query_one("#styles", SelectionList).border_title = "styles"
 
     @on(Button.Pressed, "#queue")
     def action_submit(self) -> None:
-        contents = [self.contents[i] for i in self.query_one("#contents", SelectionList).selected]
-        styles = [self.styles[i] for i in self.query_one("#styles", SelectionList).selected]
+        contents = [
+            self.content_paths[i] for i in self.query_one("#contents", SelectionList).selected
+        ]
+        styles = [self.style_paths[i] for i in self.query_one("#styles", SelectionList).selected]
         if not contents or not styles:
             self.query_one("#queue-error", Static).update(
                 "choose at least one content and one style"

@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 
 
 class Picture(Vertical):
-    """An image (real pixels when graphics allow) or a message in its place."""
+    """An image (real pixels when graphics allow) or a message in its place.
+
+    The image is letterboxed to the widget's size, so it is applied only once the widget has
+    one (on resize): an early `show` is remembered, not drawn at a guessed size.
+    """
 
     DEFAULT_CSS = """
     Picture { align: center middle; }
@@ -41,6 +45,7 @@ class Picture(Vertical):
         cls = image_class()
         self.image_widget = cls(None, classes="image") if cls is not None else None
         self.message = Static("…", classes="message")
+        self._wanted: tuple[PILImage.Image | None, str, object] = (None, "", None)
 
     def compose(self) -> ComposeResult:
         if self.image_widget is not None:
@@ -48,19 +53,30 @@ class Picture(Vertical):
         yield self.message
 
     def show(self, image: PILImage.Image | None, message: str = "", key: object = None) -> None:
+        self._wanted = (image, message, key)
+        self._apply()
+
+    def on_resize(self) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        image, message, key = self._wanted
+        size = self.content_size
         if image is not None and self.image_widget is not None:
+            if not size.width or not size.height:
+                return  # not laid out yet: on_resize applies it
             colour = self.background_colors[1]
-            cells = (self.content_size.width or 20, self.content_size.height or 10)
             self.image_widget.image = letterbox(
-                image, key if key is not None else id(image), cells, (colour.r, colour.g, colour.b)
-            )
+                image, key if key is not None else id(image), (size.width, size.height),
+                (colour.r, colour.g, colour.b),
+            )  # fmt: skip
             self.image_widget.display = True
             self.message.display = False
-        else:
-            if self.image_widget is not None:
-                self.image_widget.display = False
-            self.message.display = True
-            self.message.update(message or ("no graphics" if image is not None else "…"))
+            return
+        if self.image_widget is not None:
+            self.image_widget.display = False
+        self.message.display = True
+        self.message.update(message or ("no graphics" if image is not None else "…"))
 
 
 def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) -> str:

@@ -105,6 +105,7 @@ class SheetScreen(Screen[None]):
         self.view_spec = ViewSpec()
         self.auto_advance = False
         self.rows_total = 0
+        self._status_text = ""
 
     @property
     def capp(self) -> CuratorApp:
@@ -159,21 +160,25 @@ class SheetScreen(Screen[None]):
         if self.auto_advance:
             parts.append("auto-advance")
         parts.append(self.capp.queue_summary)
-        self.query_one("#status", Static).update("  │  ".join(parts))
+        text = "  │  ".join(parts)
+        status = self.query_one("#status", Static)
+        if text != self._status_text:
+            self._status_text = text
+            status.update(text, layout=False)
 
     @on(ContactSheet.CursorMoved)
     def show_detail(self, message: ContactSheet.CursorMoved) -> None:
         row = message.row
         detail = self.query_one("#detail", Static)
         if row is None:
-            detail.update("")
+            detail.update("", layout=False)
             return
         extra = []
         if row.seconds is not None:
             extra.append(f"{row.seconds:.0f} s")
         if row.loss is not None:
             extra.append(f"loss {row.loss:.4g}")
-        detail.update(f"{row.file}   {'   '.join(extra)}")
+        detail.update(f"{row.file}   {'   '.join(extra)}", layout=False)
 
     # ----------------------------------------------------------------- rating
 
@@ -210,8 +215,8 @@ class SheetScreen(Screen[None]):
         current = self.sheet.current
         position = self.sheet.cursor
         if not rating_sensitive:
-            by_id = {row.id: row for row in service.rows if row.id in set(changed)}
-            self.sheet.update_rows(list(by_id.values()))
+            wanted = set(changed)
+            self.sheet.update_rows([row for row in service.rows if row.id in wanted])
             if advance and self.auto_advance:
                 self.sheet.move(dx=1)
             self.update_status()

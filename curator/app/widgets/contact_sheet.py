@@ -83,18 +83,22 @@ def letterbox(
     scale = min(size[0] / image.width, size[1] / image.height)
     fitted = image.resize(
         (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-        PILImage.Resampling.LANCZOS,
+        PILImage.Resampling.BICUBIC,  # from a 256 px thumbnail: bicubic is plenty, and quick
     )
     canvas = PILImage.new("RGB", size, background)
     canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2))
     _FITTED[cache_key] = canvas
-    while len(_FITTED) > 400:
+    while len(_FITTED) > 240:
         _FITTED.popitem(last=False)
     return canvas
 
 
 class ImageBox(Vertical):
-    """A fixed-size box showing a thumbnail, a pending mark, or an error in words."""
+    """A fixed-size box showing a thumbnail, a pending mark, or an error in words.
+
+    `show` may be called before the box is mounted (a tile bound while the grid is being
+    built); what it was asked to show is applied once it is.
+    """
 
     DEFAULT_CSS = """
     ImageBox { height: 9; width: 1fr; align: center middle; }
@@ -105,39 +109,49 @@ class ImageBox(Vertical):
 
     def __init__(self) -> None:
         super().__init__()
+        cls = image_class()
+        self._widget: Widget | None = cls(None, classes="thumb") if cls is not None else None
+        self._message = Static("…", classes="message")
         self._shown: Thumb | None = None
-        self._widget: Widget | None = None
-        self._message = Static("", classes="message")
+        self._key: object = None
+        self._pending_text = "…"
 
     def compose(self) -> ComposeResult:
-        cls = image_class()
-        if cls is not None:
-            self._widget = cls(None, classes="thumb")
+        if self._widget is not None:
             yield self._widget
         yield self._message
 
+    def on_mount(self) -> None:
+        self._apply()
+
     def show(self, thumb: Thumb | None, key: object = None, pending_text: str = "…") -> None:
-        if thumb is self._shown and thumb is not None:
+        if thumb is self._shown and thumb is not None and key == self._key:
             return
-        self._shown = thumb
-        if self._widget is None:  # graphics "none": captions only
-            self._message.display = True
-            self._message.update("[dim]no graphics[/]" if thumb is not None else pending_text)
-            return
-        if isinstance(thumb, PILImage.Image):
+        self._shown, self._key, self._pending_text = thumb, key, pending_text
+        if self.is_mounted:
+            self._apply()
+
+    def _apply(self) -> None:
+        thumb = self._shown
+        if isinstance(thumb, ThumbError):
+            self._say(f"[b]cannot show[/]\n{thumb.message}")
+        elif thumb is None:
+            self._say(self._pending_text)
+        elif self._widget is None:  # graphics "none": captions only
+            self._say("[dim]no graphics[/]")
+        else:
             colour = self.background_colors[1]
             cells = (self.size.width or 23, self.size.height or 9)
-            picture = letterbox(thumb, key, cells, (colour.r, colour.g, colour.b))
+            picture = letterbox(thumb, self._key, cells, (colour.r, colour.g, colour.b))
             self._widget.image = picture  # type: ignore[attr-defined]
             self._widget.display = True
             self._message.display = False
-            return
-        self._widget.display = False
+
+    def _say(self, text: str) -> None:
+        if self._widget is not None:
+            self._widget.display = False
         self._message.display = True
-        if isinstance(thumb, ThumbError):
-            self._message.update(f"[b]cannot show[/]\n{thumb.message}")
-        else:
-            self._message.update(pending_text)
+        self._message.update(text)
 
 
 class Tile(Vertical):
@@ -156,22 +170,38 @@ class Tile(Vertical):
     def __init__(self) -> None:
         super().__init__(classes="-empty")
         self.row: RenderRow | None = None
+        self.index = -1
         self.box = ImageBox()
         self.caption = Static("", classes="caption")
+        self._markup = ""
 
     def compose(self) -> ComposeResult:
         yield self.box
         yield self.caption
 
-    def bind(self, row: RenderRow | None, thumb: Thumb | None, cursor: bool, marked: bool) -> None:
-        self.row = row
+    def bind(
+        self,
+        row: RenderRow | None,
+        thumb: Thumb | None,
+        cursor: bool,
+        marked: bool,
+        index: int = -1,
+    ) -> None:
+        """Show `row`; only what changed is touched (a keystroke redraws little)."""
+        self.row, self.index = row, index
         self.set_class(row is None, "-empty")
-        self.set_class(cursor and row is not None, "-cursor")
-        self.set_class(marked and row is not None, "-marked")
+        self.set_states(cursor, marked)
         if row is None:
             return
-        self.caption.update(caption_markup(row))
+        markup = caption_markup(row)
+        if markup != self._markup:
+            self._markup = markup
+            self.caption.update(markup, layout=False)  # fixed height: no relayout needed
         self.box.show(thumb, key=(row.file, row.mtime_ns))
+
+    def set_states(self, cursor: bool, marked: bool) -> None:
+        self.set_class(cursor and self.row is not None, "-cursor")
+        self.set_class(marked and self.row is not None, "-marked")
 
 
 class RowSlot(Vertical):
@@ -247,6 +277,7 @@ class ContactSheet(Widget, can_focus=True):
         self.empty_text = "No renders yet."
         self._empty = Static("", id="empty-sheet")
         self._groups: Sequence[Group] = ()
+        self._grouped = False
         self._row_of_item: dict[int, int] = {}
 
     # ----------------------------------------------------------------- layout
@@ -304,8 +335,10 @@ class ContactSheet(Widget, can_focus=True):
 
     def _slots_needed(self) -> int:
         height = max(1, self.size.height)
-        # Enough slots for the most rows that can be on screen: tile rows, with a header or two.
-        return height // TILE_HEIGHT + 3
+        # The most rows that can be on screen: the tile rows that fit, a partly visible one,
+        # and when grouped, the headers between them.
+        rows = height // TILE_HEIGHT + 1
+        return rows * 2 if any(r.header for r in self.layout_rows[:1]) or self._grouped else rows
 
     # ----------------------------------------------------------------- data
 
@@ -316,6 +349,7 @@ class ContactSheet(Widget, can_focus=True):
         old_cursor, old_top = self.cursor, self.top
         old_screen_row = self._row_of_item.get(old_cursor, 0) - old_top
         self._groups = groups
+        self._grouped = any(group.title for group in groups)
         self.items = [row for group in groups for row in group.rows]
         self.index_of = {row.id: index for index, row in enumerate(self.items)}
         if keep is not None and keep in self.index_of:
@@ -339,11 +373,26 @@ class ContactSheet(Widget, can_focus=True):
 
     def update_rows(self, rows: Sequence[RenderRow]) -> None:
         """Re-bind changed renders (after a rating) without rebuilding the layout."""
+        changed = {}
         for row in rows:
             index = self.index_of.get(row.id)
             if index is not None:
                 self.items[index] = row
-        self.redraw()
+                changed[index] = row
+        for tile in self._visible_tiles():
+            row = changed.get(tile.index)
+            if row is not None:
+                thumb = self.thumbs.cached(self.path_of(row))  # type: ignore[attr-defined,operator]
+                tile.bind(row, thumb, tile.index == self.cursor, row.id in self.marked, tile.index)
+
+    def _visible_tiles(self) -> list[Tile]:
+        return [
+            tile
+            for slot in self.slots
+            if not slot.has_class("-hidden") and not slot.has_class("-header")
+            for tile in slot.tiles
+            if tile.row is not None
+        ]
 
     # ----------------------------------------------------------------- movement
 
@@ -374,9 +423,12 @@ class ContactSheet(Widget, can_focus=True):
         index = max(0, min(index, len(self.items) - 1))
         if index == self.cursor:
             return
-        self.cursor = index
+        previous, self.cursor = self.cursor, index
         if not self._scroll_to_cursor():
-            self.redraw()
+            # Same rows on screen: only the two tiles whose cursor state changed.
+            for tile in self._visible_tiles():
+                if tile.index in (previous, index) and tile.row is not None:
+                    tile.set_states(tile.index == index, tile.row.id in self.marked)
         self.post_message(self.CursorMoved(self.current))
 
     def page(self, direction: int) -> None:
@@ -409,7 +461,9 @@ class ContactSheet(Widget, can_focus=True):
         if self.current is None:
             return
         self.marked ^= {self.current.id}
-        self.redraw()
+        for tile in self._visible_tiles():
+            if tile.index == self.cursor and tile.row is not None:
+                tile.set_states(True, tile.row.id in self.marked)
 
     def marked_rows(self) -> list[RenderRow]:
         return [row for row in self.items if row.id in self.marked]
@@ -420,7 +474,8 @@ class ContactSheet(Widget, can_focus=True):
         if not self.is_mounted:
             return
         self._empty.display = not self.items
-        self._empty.update(self.empty_text)
+        if not self.items:
+            self._empty.update(self.empty_text)
         height_left = max(TILE_HEIGHT, self.size.height)
         row_index = self.top
         wanted: list[Path] = []
@@ -434,7 +489,7 @@ class ContactSheet(Widget, can_focus=True):
             height_left -= layout.height
             row_index += 1
             if layout.header is not None:
-                slot.header.update(layout.header)
+                slot.header.update(layout.header, layout=False)
                 continue
             for column, tile in enumerate(slot.tiles):
                 index = layout.start + column
@@ -446,7 +501,7 @@ class ContactSheet(Widget, can_focus=True):
                 thumb = self.thumbs.cached(path)  # type: ignore[attr-defined]
                 if thumb is None:
                     wanted.append(path)
-                tile.bind(row, thumb, index == self.cursor, row.id in self.marked)
+                tile.bind(row, thumb, index == self.cursor, row.id in self.marked, index)
         for path in wanted:
             self.thumbs.request(path, self._arrived)  # type: ignore[attr-defined]
         self._prefetch(row_index)

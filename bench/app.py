@@ -1,0 +1,211 @@
+"""App benchmark: 10,000 renders. First paint, thumbnails shown, keystroke latency, a new render
+reaching its tile, resident memory.
+
+The studio holds N small real PNGs with sidecars (made once, reused: --studio keeps it). The app
+runs headless through Textual's pilot with the half-cell renderer, so what is timed is the app's
+own work (catalog, view, layout, widgets, thumbnails), not a terminal's drawing. "Warm" means the
+catalog has been scanned and the thumbnail cache on disk holds the first screen's thumbnails.
+Keystroke latency is measured from posting the key event to the app until the compositor
+hands the updated screen to the display (App._display, hooked); `pilot.press` is not used for
+it because its own waits for idleness cost about 130 ms a key here.
+
+    python bench/app.py [--renders 10000] [--studio /tmp/bench-app-studio] [--keys 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from textual import events
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from curator.app import graphics  # noqa: E402
+
+graphics.choose("halfcell")
+
+from curator.app.app import CuratorApp  # noqa: E402
+from curator.app.widgets.contact_sheet import ContactSheet  # noqa: E402
+from curator.catalog import Catalog  # noqa: E402
+from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.spec import ImageRef, RenderSpec  # noqa: E402
+from stylecore.studio import Studio  # noqa: E402
+
+SIZE = (160, 50)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_studio(root: Path, count: int) -> Studio:
+    """N renders: 16 pictures (4 photos x 4 tints) saved under N names, with sidecars."""
+    studio = Studio.init(root)
+    existing = sum(1 for _ in studio.renders.glob("*.png"))
+    if existing >= count:
+        return studio
+    for kind in ("contents", "styles"):
+        for image in sorted((REPO / "samples" / kind).iterdir()):
+            if image.suffix in (".png", ".jpg"):
+                (studio.root / kind / image.name).write_bytes(image.read_bytes())
+    contents, styles = sorted(studio.contents.iterdir()), sorted(studio.styles.iterdir())
+    refs = {p: ImageRef.of(studio.relative(p), base=studio.root) for p in [*contents, *styles]}
+    tints = [(255, 190, 150), (150, 200, 255), (200, 255, 160), (255, 240, 140)]
+    pictures = {
+        (c, s): ImageOps.colorize(
+            ImageOps.grayscale(Image.open(c).convert("RGB")).resize((256, 192)),
+            black=(20, 20, 40), white=tints[i],
+        )
+        for c in contents
+        for i, s in enumerate(styles)
+    }  # fmt: skip
+    started = time.perf_counter()
+    for index in range(existing, count):
+        content, style = contents[index % 4], styles[(index // 4) % 4]
+        spec = RenderSpec(refs[content], (refs[style],), RenderSettings(image_size=256, seed=index))
+        name = f"{content.stem}__{style.stem}__{spec.job_id()}.png"
+        picture = pictures[(content, style)]
+        sidecar = {
+            "job_id": spec.job_id(), "created": "2026-10-01T00:00:00+00:00",
+            "spec": spec.to_dict(), "seconds": 60.0, "size": list(picture.size),
+            "losses": {"total": 1e6},
+        }  # fmt: skip
+        (studio.renders / name).with_suffix(".json").write_text(json.dumps(sidecar))
+        picture.save(studio.renders / name, compress_level=1)
+        os.utime(studio.renders / name, (1_790_000_000 + index, 1_790_000_000 + index))
+    print(f"made {count - existing} renders in {time.perf_counter() - started:.0f} s", flush=True)
+    return studio
+
+
+def visible_tiles(app: CuratorApp):
+    grid = app.screen.query_one(ContactSheet)
+    return [tile for slot in grid.slots for tile in slot.tiles if tile.row is not None]
+
+
+async def wait_for(pilot, predicate, timeout: float = 60.0) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if predicate():
+            return time.perf_counter() - started
+        await asyncio.sleep(0.005)
+    raise TimeoutError
+
+
+async def measure(studio: Studio, keys: int) -> dict[str, float]:
+    results: dict[str, float] = {}
+    started = time.perf_counter()
+    app = CuratorApp(studio, watch=True, background_work=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(ContactSheet)) and visible_tiles(app))
+        results["first_paint_s"] = time.perf_counter() - started
+        await wait_for(
+            pilot, lambda: all(isinstance(t.box._shown, Image.Image) for t in visible_tiles(app))
+        )
+        results["thumbnails_shown_s"] = time.perf_counter() - started
+        grid = app.screen.query_one(ContactSheet)
+        results["renders"] = len(grid.items)
+
+        displays: list[float] = []
+        original = app._display
+
+        def display_hook(screen, renderable):  # type: ignore[no-untyped-def]
+            if renderable is not None:
+                displays.append(time.perf_counter())
+            return original(screen, renderable)
+
+        app._display = display_hook  # type: ignore[method-assign]
+
+        async def latencies(sequence: list[str]) -> list[float]:
+            times = []
+            for key in sequence:
+                await asyncio.sleep(0.03)  # let the previous key's effects settle
+                mark = len(displays)
+                character = key if len(key) == 1 else None
+                t0 = time.perf_counter()
+                app.post_message(events.Key(key, character))
+                await wait_for(pilot, lambda mark=mark: len(displays) > mark, timeout=5)
+                times.append((displays[mark] - t0) * 1000)
+            return times
+
+        rate = await latencies([str(n % 6) for n in range(keys)])
+        moves = ["right", "right", "down", "left", "down", "pagedown", "up", "up"]
+        move = await latencies(moves * (keys // len(moves)))
+        for name, values in (("rating", rate), ("moving", move)):
+            ordered = sorted(values)
+            results[f"{name}_p50_ms"] = statistics.median(ordered)
+            results[f"{name}_p95_ms"] = ordered[int(0.95 * (len(ordered) - 1))]
+        # A render lands (renamed into place, as the loop does): time until its tile shows it.
+        await pilot.press("home")
+        before = len(grid.items)
+        source = next(studio.renders.glob("*.png"))
+        landed_at = []
+        for attempt in range(5):
+            name = f"zz-new__landing__{attempt:012d}.png"
+            tmp = studio.renders / f".{name}.tmp-1"
+            tmp.write_bytes(source.read_bytes())
+            sidecar = json.loads(source.with_suffix(".json").read_text())
+            sidecar["created"] = f"2027-01-01T00:00:0{attempt}+00:00"
+            (studio.renders / name).with_suffix(".json").write_text(json.dumps(sidecar))
+            t0 = time.perf_counter()
+            os.replace(tmp, studio.renders / name)
+
+            def shown(name: str = name) -> bool:
+                return any(
+                    t.row.file == name and isinstance(t.box._shown, Image.Image)
+                    for t in visible_tiles(app)
+                )
+
+            await wait_for(pilot, shown, timeout=10)
+            landed_at.append(time.perf_counter() - t0)
+        assert len(grid.items) == before + 5
+        results["new_render_to_tile_s_median"] = statistics.median(landed_at)
+        results["new_render_to_tile_s_max"] = max(landed_at)
+        results["rss_mb"] = rss_mb()
+    for path in studio.renders.glob("zz-new__*"):
+        path.unlink()
+    with Catalog(studio) as catalog:
+        catalog.scan()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=10_000)
+    parser.add_argument("--studio", type=Path, default=Path("/tmp/bench-app-studio"))
+    parser.add_argument("--keys", type=int, default=200)
+    args = parser.parse_args()
+    studio = build_studio(args.studio, args.renders)
+    # Warm: the catalog scanned and the first screen's thumbnails on disk.
+    with Catalog(studio) as catalog:
+        started = time.perf_counter()
+        changed, gone, _ = catalog.scan()
+        print(f"catalog scan: {changed} new, {gone} gone in {time.perf_counter() - started:.1f} s")
+    asyncio.run(measure(studio, 14))  # warms the disk thumbnail cache
+    gc.collect()
+    results = asyncio.run(measure(studio, args.keys))
+    print(
+        f"\n# curator app, {date.today()}, {results.pop('renders'):.0f} renders, "
+        f"{SIZE[0]}x{SIZE[1]} cells, half-cell renderer, warm cache"
+    )
+    for key, value in results.items():
+        print(f"{key}: {value:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

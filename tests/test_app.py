@@ -1,0 +1,396 @@
+"""Pilot tests of the app with the half-cell renderer: they drive keys and assert on state."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PIL import Image
+
+from curator.app import graphics
+
+graphics.choose("halfcell")  # before anything draws: no terminal probing in tests
+
+from curator.app.app import CuratorApp  # noqa: E402
+from curator.app.screens.compare import CompareScreen  # noqa: E402
+from curator.app.screens.forms import QueueForm, RerunForm  # noqa: E402
+from curator.app.screens.loupe import LoupeScreen  # noqa: E402
+from curator.app.screens.queue import QueueScreen  # noqa: E402
+from curator.app.screens.sheet import SheetScreen  # noqa: E402
+from curator.app.screens.styles import StyleItem, StylesScreen  # noqa: E402
+from curator.app.widgets.contact_sheet import ContactSheet  # noqa: E402
+from curator.catalog import Catalog  # noqa: E402
+from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.worker import RenderLoop  # noqa: E402
+
+from .studio_factory import add_renders, make_studio  # noqa: E402
+
+SIZE = (160, 50)
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path / "studio", renders=12)
+
+
+def make_app(studio, **kwargs):
+    kwargs.setdefault("watch", False)
+    kwargs.setdefault("background_work", False)
+    app = CuratorApp(studio, **kwargs)
+    app.service.rescan()
+    return app
+
+
+async def wait_until(pilot, predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+def sheet(app) -> ContactSheet:
+    return app.screen.query_one(ContactSheet)
+
+
+def ratings_on_disk(studio):
+    """What another process reads: committed rows, through a fresh connection."""
+    with Catalog(studio) as catalog:
+        return {row.file: (row.stars, row.flag, row.label) for row in catalog.all()}
+
+
+async def test_opens_on_the_contact_sheet_newest_first(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SheetScreen)
+        grid = sheet(app)
+        assert len(grid.items) == 12 and grid.columns == 6
+        assert grid.current.created == max(row.created for row in grid.items)
+        # Only what fits on screen exists as tiles: 3 rows of 6 here, plus spare slots.
+        assert sum(len(slot.tiles) for slot in grid.slots) <= 6 * 6
+
+
+async def test_navigation(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("right", "right")
+        assert grid.cursor == 2
+        await pilot.press("j")
+        assert grid.cursor == 8
+        await pilot.press("h", "k")
+        assert grid.cursor == 1
+        await pilot.press("end")
+        assert grid.cursor == 11
+        await pilot.press("down")  # past the last row: stays
+        assert grid.cursor == 11
+        await pilot.press("home", "l")
+        assert grid.cursor == 1
+
+
+async def test_rating_keys_persist_at_each_keystroke(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        first = grid.current.file
+        await pilot.press("5")
+        assert ratings_on_disk(studio)[first] == (5, "", "")
+        await pilot.press("x", "8")
+        assert ratings_on_disk(studio)[first] == (5, "reject", "green")
+        await pilot.press("p")
+        assert ratings_on_disk(studio)[first] == (5, "pick", "green")
+        await pilot.press("8", "u", "0")
+        assert ratings_on_disk(studio)[first] == (0, "", "")
+        await pilot.press("right", "3")
+        assert ratings_on_disk(studio)[grid.current.file] == (3, "", "")
+        assert "★★★··" in str(grid.slots[0].tiles[1].caption.render())
+
+
+async def test_undo_and_redo(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        file = sheet(app).current.file
+        await pilot.press("3", "5")
+        await pilot.press("ctrl+z")
+        assert ratings_on_disk(studio)[file][0] == 3
+        await pilot.press("ctrl+z")
+        assert ratings_on_disk(studio)[file][0] == 0
+        await pilot.press("ctrl+y")
+        assert ratings_on_disk(studio)[file][0] == 3
+        await pilot.press("ctrl+y", "ctrl+y")  # one redo left, then nothing
+        assert ratings_on_disk(studio)[file][0] == 5
+
+
+async def test_filter_sort_and_group(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("p", "right", "right", "p", "right", "4")
+        await pilot.press("slash")
+        await pilot.press(*"picked", "enter")
+        assert len(grid.items) == 2 and {r.flag for r in grid.items} == {"pick"}
+        await pilot.press("slash", "ctrl+u", *"stars>=4", "enter")
+        assert [r.stars for r in grid.items] == [4]
+        await pilot.press("slash", "ctrl+u", *"style:scream", "enter")
+        assert grid.items and all("scream" in r.style for r in grid.items)
+        await pilot.press("slash", "ctrl+u", "enter")
+        assert len(grid.items) == 12
+        await pilot.press("s")  # newest -> oldest
+        assert grid.items[0].created == min(r.created for r in grid.items)
+        await pilot.press("s")  # -> rating: picks first, then by stars
+        assert [r.flag for r in grid.items[:2]] == ["pick", "pick"]
+        await pilot.press("g")  # group by content
+        titles = [row.header for row in grid.layout_rows if row.header]
+        assert len(titles) == 4 and titles[0].startswith("astronaut")
+        await pilot.press("home")
+        assert grid.current.content_name == "astronaut"
+        await pilot.press("down")  # each group is one row of three: down is the next group
+        assert grid.current.content_name == "chelsea"
+
+
+async def test_auto_advance_behaves_when_the_rated_render_leaves_the_filter(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("a")  # auto-advance on
+        first, second, third = grid.items[:3]
+        await pilot.press("2")  # no filter: stays in view, cursor advances
+        assert grid.current.id == second.id
+        await pilot.press("slash", *"unrated", "enter")
+        assert grid.current.id == second.id
+        await pilot.press("4")  # leaves the unrated view: the next one takes its place
+        assert grid.current.id == third.id
+        assert second.id not in {r.id for r in grid.items}
+        await pilot.press("x")
+        assert grid.current.id not in (first.id, second.id, third.id)
+        assert len(grid.items) == 9
+
+
+async def test_a_new_render_arrives_while_rating(studio):
+    app = make_app(studio, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("right", "right", "3")
+        current = grid.current
+        position_on_screen = grid.cursor
+        landed = time.monotonic()
+        add_renders(studio, 1, start=40)  # newest: sorts to the very top
+        await wait_until(pilot, lambda: len(grid.items) == 13, timeout=5)
+        assert time.monotonic() - landed < 2.0
+        assert grid.current.id == current.id  # the cursor stayed on its render
+        assert grid.cursor == position_on_screen + 1
+        await pilot.press("5")
+        assert ratings_on_disk(studio)[current.file][0] == 5
+
+
+async def test_deleted_and_renamed_renders_leave_cleanly(studio):
+    app = make_app(studio, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("4")
+        rated = grid.current
+        victim = grid.items[5]
+        (studio.renders / victim.file).unlink()
+        renamed = studio.renders / ("renamed__" + rated.file)
+        (studio.renders / rated.file).rename(renamed)
+        await wait_until(pilot, lambda: victim.id not in {r.id for r in grid.items}, timeout=5)
+        await wait_until(pilot, lambda: any(r.file == renamed.name for r in grid.items))
+        moved = next(r for r in grid.items if r.file == renamed.name)
+        assert moved.stars == 4 and moved.id == rated.id  # the rating followed the file
+
+
+async def test_rerun_with_a_new_seed_and_with_edited_settings(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        original = app.service.get(sheet(app).current.id)
+        await pilot.press("r")
+        with JobQueue(studio) as queue:
+            [job] = queue.jobs()
+        assert job.parent == original.job_id
+        assert job.spec.settings.seed != original.spec["settings"]["seed"]
+        assert job.spec.settings.init_noise > 0  # so the new seed gives a new picture
+        await pilot.press("R")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RerunForm) and app.screen.query("#queue")
+        )
+        field = app.screen.query_one("#field-num_iterations")
+        field.value = "77"
+        app.screen.query_one("#field-image_size").value = "96"
+        await pilot.click("#queue")
+        await pilot.pause()
+        assert isinstance(app.screen, SheetScreen)
+        with JobQueue(studio) as queue:
+            edited = [j for j in queue.jobs() if j.spec.settings.num_iterations == 77]
+        assert len(edited) == 1 and edited[0].spec.settings.image_size == 96
+        assert edited[0].status == "queued" and edited[0].parent == original.job_id
+
+
+async def test_rerun_form_rejects_bad_values(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RerunForm) and app.screen.query("#queue")
+        )
+        app.screen.query_one("#field-image_size").value = "huge"
+        await pilot.click("#queue")
+        assert isinstance(app.screen, RerunForm)
+        assert "image_size: cannot read 'huge'" in str(
+            app.screen.query_one("#rerun-error").render()
+        )
+
+
+async def test_queue_new_pairs_from_the_app(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, QueueForm) and app.screen.query("#styles")
+        )
+        app.screen.query_one("#contents").select_all()
+        app.screen.query_one("#styles").select(0)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with JobQueue(studio) as queue:
+        jobs = queue.jobs()
+    assert len(jobs) == 4 and len({j.styles[0] for j in jobs}) == 1
+
+
+async def test_queue_screen_follows_a_running_loop(studio, renderer):
+    with JobQueue(studio) as queue:
+        spec = queue.spec_for(
+            studio.contents / "chelsea.png",
+            [studio.styles / "the_scream.jpg"],
+            RenderSettings(image_size=40, num_iterations=150),
+        )
+        [job_id] = queue.add([spec])
+    app = make_app(studio)
+    loop = RenderLoop(studio, renderer=renderer, until_idle=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("Q")
+        assert isinstance(app.screen, QueueScreen)
+        thread = threading.Thread(target=loop.run, daemon=True)
+        thread.start()
+        table = app.screen.query_one("#jobs")
+
+        def cell(column):
+            return str(table.get_cell(job_id, column)) if table.row_count else ""
+
+        await wait_until(pilot, lambda: cell("status") == "running" and "%" in cell("progress"), 60)
+        seen_progress = cell("progress")
+        await wait_until(pilot, lambda: cell("status") == "done", timeout=120)
+        assert cell("progress").endswith("100%")
+        assert " 0%" in seen_progress or "%" in seen_progress
+        thread.join(timeout=10)
+        await pilot.press("escape")
+        assert isinstance(app.screen, SheetScreen)
+
+
+async def test_styles_screen_shows_statistics_and_keeper_rates(studio):
+    app = make_app(studio)
+    app.service.compute_missing_stats()
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        scream = [r for r in grid.items if "scream" in r.style]
+        app.service.rate([scream[0].id], stars=5)
+        app.service.rate([scream[1].id], flag="reject")
+        await pilot.press("S")
+        assert isinstance(app.screen, StylesScreen)
+        await pilot.pause()
+        items = list(app.screen.query(StyleItem))
+        assert len(items) == 4
+        by_name = {item.entry.name: item for item in items}
+        text = str(by_name["the_scream"].text.render())
+        assert "keeper 50% of 2 judged" in text and "good style" in text
+        assert "blocking 0.39" in text
+        await pilot.press("s")  # sort by keeper rate: the only judged style comes first
+        assert app.screen.entries[0].name == "the_scream"
+
+
+async def test_loupe_and_compare_rate_too(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        first = grid.current
+        await pilot.press("enter")
+        assert isinstance(app.screen, LoupeScreen)
+        await pilot.press("4", "right")
+        assert app.screen.row.id == grid.items[1].id
+        await pilot.press("escape")
+        assert ratings_on_disk(studio)[first.file][0] == 4
+        await pilot.press("m", "right", "m", "right", "m", "c")
+        assert isinstance(app.screen, CompareScreen) and len(app.screen.panels) == 3
+        await pilot.press("right", "x")
+        await pilot.press("escape")
+        assert ratings_on_disk(studio)[grid.items[1].file][1] == "reject"
+
+
+async def test_marked_renders_are_rated_together(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("m", "right", "right", "m", "2")
+        assert [r.stars for r in grid.items[:3]] == [2, 0, 2]
+
+
+async def test_corrupt_render_shows_its_error_not_a_crash(studio):
+    (studio.renders / "broken__x__000000000000.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        broken = next(i for i, r in enumerate(grid.items) if r.file.startswith("broken"))
+        grid.go_to(broken)
+        tile = next(
+            t for s in grid.slots for t in s.tiles if t.row and t.row.file.startswith("broken")
+        )
+        await wait_until(pilot, lambda: "cannot show" in str(tile.box._message.render()))
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: "damaged" in str(app.screen.query_one("#render").message.render())
+        )
+
+
+async def test_every_sheet_action_is_in_the_command_palette(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        expected = (
+            "Pick", "Reject", "Undo rating", "Loupe", "Compare", "Rerun with a new seed",
+            "Queue new pairs", "Filter", "Queue screen", "Styles screen", "Theme",
+        )  # fmt: skip
+        for title in expected:
+            assert title in titles
+        await pilot.press("Q")
+        assert "Start a render loop" in {c.title for c in app.get_system_commands(app.screen)}
+
+
+async def test_themes_are_loaded_from_data_files(studio):
+    app = make_app(studio, theme="high-contrast")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert {"darkroom", "curator-light", "high-contrast"} <= set(app.available_themes)
+        assert app.theme == "high-contrast"
+        assert app.current_theme.background == "#000000"
+
+
+async def test_darkroom_is_neutral_grey(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE):
+        theme = app.current_theme
+        assert app.theme == "darkroom"
+        for colour in (theme.background, theme.surface, theme.panel):
+            red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+            assert red == green == blue and 80 <= red <= 140
+
+
+def test_thumbnail_cache_on_disk(studio):
+    app = make_app(studio)
+    render = studio.renders / app.service.rows[0].file
+    thumb = app.service.thumbs.get(render)
+    assert isinstance(thumb, Image.Image)
+    assert len(list(studio.thumbs.glob("*.jpg"))) == 1
+    app.service.close()
