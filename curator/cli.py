@@ -100,6 +100,33 @@ def build_parser() -> argparse.ArgumentParser:
     flag.add_argument("--unflag", dest="flag", action="store_const", const="")
     rate.add_argument("--label", choices=[n or "none" for n in LABELS], help="colour label")
 
+    sheet = commands.add_parser("sheet", help="a contact sheet of renders as PDF or PNG pages")
+    sheet.add_argument("studio", nargs="?", default=".", type=Path)
+    sheet.add_argument("-o", "--output", type=Path, required=True, help="FILE.pdf or FILE.png")
+    _filter_options(sheet)
+    sheet.add_argument("--sort", default="newest", help="newest, oldest, rating, style, content")
+    sheet.add_argument("--columns", type=int, default=4)
+    sheet.add_argument("--rows", type=int, default=5)
+    sheet.add_argument("--page", default="a4", help="a4, letter, a3, or WxH in mm (or WxHin)")
+    sheet.add_argument("--landscape", action="store_true")
+    sheet.add_argument("--margin", type=float, default=10.0, help="margin in mm (10)")
+    sheet.add_argument("--dpi", type=int, default=150)
+    sheet.add_argument("--settings", action="store_true", help="a line of settings per tile")
+    sheet.add_argument("--palette", action="store_true", help="the style's palette per tile")
+    sheet.add_argument(
+        "--matrix", choices=("styles", "contents"), help="a row per style (or content)"
+    )
+
+    export = commands.add_parser("export", help="picks as layered PSD/ORA stacks with XMP")
+    export.add_argument("studio", nargs="?", default=".", type=Path)
+    export.add_argument("-o", "--output", type=Path, required=True, help="destination folder")
+    _filter_options(export)
+    export.add_argument("--no-psd", dest="psd", action="store_false")
+    export.add_argument("--no-ora", dest="ora", action="store_false")
+    export.add_argument("--no-xmp", dest="xmp", action="store_false")
+    export.add_argument("--force", action="store_true", help="overwrite existing files")
+    export.add_argument("--dry-run", action="store_true", help="list what would be written")
+
     app = commands.add_parser("app", help="open the app (also: curator [STUDIO])")
     app.add_argument("studio", nargs="?", default=".", type=Path)
     app.add_argument("--graphics", default="auto", choices=GRAPHICS_MODES)
@@ -148,7 +175,7 @@ def _studio_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-COMMANDS = ("init", "queue", "render", "list", "rate", "app")
+COMMANDS = ("init", "queue", "render", "list", "rate", "sheet", "export", "app")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(args)
         if args.command == "rate":
             return cmd_rate(args)
+        if args.command == "sheet":
+            return cmd_sheet(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command == "app":
             return cmd_app(args)
     except StyleCoreError as exc:
@@ -296,18 +327,33 @@ def cmd_render(args: argparse.Namespace) -> int:
     return code
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _selected(args: argparse.Namespace) -> tuple[Studio, list[Any], list[Any], Any]:
+    """The studio, all its renders, those the filter options select (in order), the view."""
     from .catalog import Catalog
     from .views import SORTS, ViewSpec, apply_view
 
-    if args.sort not in SORTS:
+    sort = getattr(args, "sort", "newest")
+    if sort not in SORTS:
         raise SettingsError(f"--sort must be one of {', '.join(SORTS)}")
     studio = Studio.open(args.studio)
     with Catalog(studio) as catalog:
         catalog.scan()
         rows = catalog.all()
-    view = ViewSpec(filter=filter_from_args(args), sort=args.sort)
+    view = ViewSpec(filter=filter_from_args(args), sort=sort)
     shown = [row for group in apply_view(rows, view) for row in group.rows]
+    return studio, rows, shown, view
+
+
+def _with_specs(studio: Studio, rows: Sequence[Any]) -> list[Any]:
+    """The rows again, each with its spec (settings) loaded."""
+    from .catalog import Catalog
+
+    with Catalog(studio) as catalog:
+        return [catalog.get(row.id) or row for row in rows]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _, rows, shown, view = _selected(args)
     if args.json:
         print(json.dumps([row.to_dict() for row in shown], indent=2))
         return 0
@@ -373,6 +419,88 @@ def _studio_of(path: Path) -> Path:
     """The studio a render file belongs to: the parent of its renders/ folder."""
     folder = path.resolve().parent
     return folder.parent if folder.name == "renders" else Path(".")
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    from stylecore.stats_store import StatsStore
+
+    from .sheets import SheetOptions, default_loader, make_sheet
+    from .thumbs import THUMB_SIZE, ThumbnailCache
+
+    studio, _, shown, view = _selected(args)
+    if not shown:
+        raise StyleCoreError(f"no renders match the filter ({view.filter.describe()})")
+    options = SheetOptions(
+        columns=args.columns, rows=args.rows, page=args.page, landscape=args.landscape,
+        margin_mm=args.margin, dpi=args.dpi, settings=args.settings, palette=args.palette,
+        matrix=args.matrix or "", title=studio.root.name, filter_text=view.filter.describe(),
+    )  # fmt: skip
+    shown = _with_specs(studio, shown) if args.settings else shown
+    cell = options.page_pixels()[0] / max(1, options.columns)
+    full = default_loader(studio.renders)
+    thumbs = ThumbnailCache(studio.thumbs)
+
+    def load(row: Any) -> Any:
+        if cell > THUMB_SIZE:
+            return full(row)
+        thumb = thumbs.get(studio.renders / row.file)
+        return thumb if hasattr(thumb, "size") else None
+
+    palettes: dict[str, Any] = {}
+
+    def palette_of(row: Any) -> Any:
+        if not row.style_shas:
+            return None
+        sha = row.style_shas[0]
+        if sha not in palettes:
+            with StatsStore(studio) as store:
+                stats = store.cached(sha, "style")
+                if stats is None and row.style:
+                    path = studio.resolve(row.style.split("|")[0])
+                    stats = store.get(path, "style") if path.is_file() else None
+            palettes[sha] = stats["palette"] if stats else None
+        return palettes[sha]
+
+    try:
+        result = make_sheet(shown, args.output, options, load, palette_of if args.palette else None)
+    finally:
+        thumbs.close()
+    tiles = sum(result.tiles_per_page)
+    names = ", ".join(str(f) for f in result.files[:3]) + (" ..." if len(result.files) > 3 else "")
+    print(f"wrote {result.pages} page(s), {tiles} tile(s): {names}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import ExportOptions, default_choice, plan_export, run_export
+
+    studio, _, shown, _ = _selected(args)
+    filtered = (
+        any(
+            getattr(args, name)
+            for name in ("unrated", "picked", "rejected", "content", "style", "text")
+        )
+        or args.filter
+        or args.stars is not None
+    )
+    chosen = shown if filtered else default_choice(shown)
+    if not chosen:
+        raise StyleCoreError(
+            "nothing to export: no picks or renders of 4 stars and up (or none match the filter)"
+        )
+    options = ExportOptions(args.output, psd=args.psd, ora=args.ora, xmp=args.xmp, force=args.force)
+    plan = plan_export(studio, _with_specs(studio, chosen), options)
+    if args.dry_run:
+        for path in plan.files:
+            print(path)
+        print(f"would write {len(plan.files)} file(s) for {len(chosen)} render(s)")
+        return 0
+    manifest = run_export(plan, studio)
+    print(
+        f"exported {len(chosen)} render(s) of {len(manifest['contents'])} photo(s) to "
+        f"{args.output} ({len(plan.files)} files)"
+    )
+    return 0
 
 
 def cmd_app(args: argparse.Namespace) -> int:

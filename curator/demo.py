@@ -1,15 +1,20 @@
-"""`make demo`: a studio made from the bundled samples, every pair queued and rendered.
+"""`make demo`: a studio made from the bundled samples, every pair queued, rendered, curated.
 
-Creates ./demo-studio (or reuses it), copies the sample photos and paintings in, queues every
-content x style pair at a preset that finishes in a few minutes on a CPU (the `final` preset
-when CUDA is present) and runs the render loop until the queue is empty.
+Creates ./demo-studio (or reuses it), copies the sample photos and paintings in, and queues
+every content x style pair at a preset that finishes in a few minutes on a CPU (the `final`
+preset when CUDA is present). On a terminal, a render loop starts in the background and the app
+opens at once: the contact sheet fills as renders land. Closing the app stops the loop (its job
+goes back to the queue; `make demo` again carries on). Without a terminal (piped, CI), the loop
+runs in the foreground until the queue is empty.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--studio", type=Path, default=REPO / "demo-studio")
     parser.add_argument("--preset", help="default: demo on a CPU, final with CUDA")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--no-app", action="store_true", help="render in the foreground only")
+    parser.add_argument("--graphics", default="auto", help="for the app: auto, sixel, halfcell...")
     args = parser.parse_args(argv)
     studio = make_demo_studio(args.studio)
     preset = args.preset or ("final" if torch.cuda.is_available() else "demo")
@@ -59,12 +66,45 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"demo studio: {studio.root}")
     print(f"queued {len(added)} new job(s) of {total} pairs, preset {preset!r}")
+    if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_app:
+        return run_with_app(studio, args.device, args.graphics)
     display = RenderDisplay()
     loop = RenderLoop(studio, device=args.device, until_idle=True, on_event=display.handle)
     with display:
         loop.run()
     print(f"{loop.rendered} rendered, {loop.failed} failed.")
     print(f"Renders and their JSON sidecars are in {studio.renders}/")
+    print(f"Open them with: .venv/bin/curator {studio.root}")
+    return 0
+
+
+def run_with_app(studio: Studio, device: str, graphics_mode: str) -> int:
+    """Start a render loop for the studio, open the app, stop the loop when the app closes."""
+    from .app.app import run_app
+
+    log = open(studio.logs / "demo-loop.log", "ab")  # noqa: SIM115
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "curator.cli", "render", str(studio.root), "--quiet",
+         "--until-idle", "--device", device],
+        stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        run_app(studio, graphics_mode=graphics_mode)
+    finally:
+        if loop.poll() is None:
+            with JobQueue(studio) as queue:
+                queue.request_stop()
+            deadline = time.monotonic() + 30
+            while loop.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if loop.poll() is None:
+                loop.terminate()
+        log.close()
+    with JobQueue(studio) as queue:
+        counts = queue.counts()
+    print(f"demo studio: {studio.root} ({counts['done']} rendered, {counts['queued']} queued)")
+    if counts["queued"]:
+        print("the render loop stopped with the app; `make demo` again carries on")
     return 0
 
 

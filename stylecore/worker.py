@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import threading
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,19 +32,13 @@ import torch
 from .engine import Progress, Renderer, RenderResult, describe_device
 from .errors import RenderCancelled, StyleCoreError
 from .images import load_rgb
+from .naming import safe_stem
 from .output import write_render
 from .queue import STALE_AFTER_S, Job, JobQueue, new_worker_id
 from .studio import Studio
 
 HEARTBEAT_S = 2.0
 log = logging.getLogger("stylecore.loop")
-
-
-def safe_stem(text: str, limit: int = 40) -> str:
-    """A file-name part that is safe on any filesystem: ASCII letters, digits, . _ -"""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-._")
-    return cleaned[:limit].rstrip("-._") or "image"
 
 
 def render_name(job: Job) -> str:

@@ -394,3 +394,36 @@ def test_thumbnail_cache_on_disk(studio):
     assert isinstance(thumb, Image.Image)
     assert len(list(studio.thumbs.glob("*.jpg"))) == 1
     app.service.close()
+
+
+async def test_export_and_sheet_from_the_app(studio):
+    from textual.widgets import Button, Input, Select
+
+    from curator.app.screens.output import ExportDialog, SheetDialog
+
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5", "right", "p")
+        await pilot.press("e")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ExportDialog) and app.screen.query("#start")
+        )
+        destination = studio.root / "exports" / "from-app"
+        app.screen.query_one("#destination", Input).value = str(destination)
+        await pilot.click("#start")
+        await wait_until(pilot, lambda: (destination / "manifest.json").exists(), timeout=30)
+        await wait_until(pilot, lambda: not app.screen.query_one("#start", Button).disabled)
+        assert "exported 2 render(s)" in str(app.screen.query_one("#result").render())
+        await pilot.press("escape")
+        await pilot.press("w")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, SheetDialog) and app.screen.query("#start")
+        )
+        sheet_path = studio.root / "exports" / "view.pdf"
+        app.screen.query_one("#destination", Input).value = str(sheet_path)
+        app.screen.query_one("#matrix", Select).value = "styles"
+        await pilot.click("#start")
+        await wait_until(pilot, lambda: sheet_path.exists(), timeout=30)
+        await wait_until(
+            pilot, lambda: "wrote 1 page" in str(app.screen.query_one("#result").render())
+        )

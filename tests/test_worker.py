@@ -13,10 +13,11 @@ from PIL import Image
 
 from stylecore.engine import Renderer
 from stylecore.images import read_png_spec
+from stylecore.naming import safe_stem
 from stylecore.queue import JobQueue
 from stylecore.settings import RenderSettings
 from stylecore.studio import Studio
-from stylecore.worker import RenderLoop, render_name, safe_stem
+from stylecore.worker import RenderLoop, render_name
 
 from .conftest import CONTENTS, STYLES
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -9,7 +10,16 @@ from textual.theme import Theme
 
 from stylecore.errors import StyleCoreError
 
-THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
+
+def themes_dir() -> Path:
+    """themes/ beside the package (a checkout), else where a wheel installed them."""
+    checkout = Path(__file__).resolve().parents[2] / "themes"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "style-curator" / "themes"
+
+
+THEMES_DIR = themes_dir()
 DEFAULT_THEME = "darkroom"
 _FIELDS = (
     "primary", "secondary", "warning", "error", "success", "accent", "foreground",

@@ -56,6 +56,12 @@ COMMANDS = [
     ("cycle_sort", "Cycle sort", "newest, oldest, rating, style, content, statistics"),
     ("cycle_group", "Cycle grouping", "none, by content, by style"),
     ("toggle_advance", "Toggle auto-advance", "Move to the next render after rating"),
+    ("export", "Export for compositing", "Layered PSD and ORA over the original, XMP sidecars"),
+    (
+        "sheet",
+        "Contact sheet (PDF or PNG)",
+        "Pages of the current view, or a style x content matrix",
+    ),
     ("show_queue", "Queue screen", "Jobs, progress, render loops"),
     ("show_styles", "Styles screen", "The style library with statistics and keeper rates"),
     ("help", "Help", "All keys"),
@@ -87,6 +93,8 @@ class SheetScreen(Screen[None]):
         Binding("s", "cycle_sort", "sort"),
         Binding("g", "cycle_group", "group"),
         Binding("a", "toggle_advance", "auto-adv", show=False),
+        Binding("e", "export", "export…"),
+        Binding("w", "sheet", "sheet…", show=False),
         Binding("Q", "show_queue", "Queue"),
         Binding("S", "show_styles", "Styles"),
         Binding("question_mark", "help", "help"),
@@ -385,6 +393,16 @@ class SheetScreen(Screen[None]):
     def action_queue_pairs(self) -> None:
 
         self.capp.open_queue_form()
+
+    def action_export(self) -> None:
+        from .output import ExportDialog
+
+        self.app.push_screen(ExportDialog(list(self.sheet.items), self.sheet.marked_rows()))
+
+    def action_sheet(self) -> None:
+        from .output import SheetDialog
+
+        self.app.push_screen(SheetDialog(list(self.sheet.items), self.sheet.marked_rows()))
 
     def action_show_queue(self) -> None:
         self.app.push_screen("queue")

@@ -1,0 +1,342 @@
+"""Export picks for compositing: per content photo, the original, every chosen render resized
+to the original's full resolution (so layers align pixel for pixel), a layered PSD and an
+OpenRaster file (original at the bottom, best-rated on top), XMP sidecars with the ratings,
+and a manifest saying what came from which job.
+
+The export is planned first (every path it would write, checked to lie inside the destination
+and, without `force`, to not exist yet), then carried out with progress reports. Originals and
+renders are only read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from PIL import Image
+
+from stylecore.errors import StyleCoreError
+from stylecore.images import load_rgb
+from stylecore.naming import safe_stem
+from stylecore.studio import Studio
+
+from .catalog import RenderRow
+
+#: Lightroom's label names, which digiKam, darktable and Bridge read too.
+XMP_LABELS = {
+    "red": "Red",
+    "yellow": "Yellow",
+    "green": "Green",
+    "blue": "Blue",
+    "purple": "Purple",
+}
+#: digiKam's pick labels: 0 none, 1 rejected, 2 pending, 3 accepted.
+PICK_LABELS = {"": 0, "reject": 1, "pick": 3}
+PROJECT_NS = "https://github.com/style-curator/ns/render/1.0/"
+
+Progress = Callable[[int, int, str], None]
+
+
+class ExportError(StyleCoreError):
+    """An export that cannot go ahead (a conflict, a path outside the destination)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    destination: Path
+    psd: bool = True
+    ora: bool = True
+    xmp: bool = True
+    force: bool = False
+
+
+@dataclass
+class ContentExport:
+    """One content photo's folder: its original and the renders to layer over it."""
+
+    content: str
+    original: Path
+    folder: Path
+    renders: list[RenderRow]  # best-rated first
+    files: list[Path] = field(default_factory=list)
+    targets: dict[int, Path] = field(default_factory=dict)  # render id -> exported PNG
+
+
+@dataclass
+class ExportPlan:
+    options: ExportOptions
+    groups: list[ContentExport]
+
+    @property
+    def files(self) -> list[Path]:
+        return [path for group in self.groups for path in group.files] + [self.manifest_path]
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.options.destination / "manifest.json"
+
+
+def default_choice(rows: Sequence[RenderRow]) -> list[RenderRow]:
+    """What export takes when no filter is given: picks, and renders of 4 stars and up."""
+    return [r for r in rows if r.flag != "reject" and (r.flag == "pick" or r.stars >= 4)]
+
+
+def rank(row: RenderRow) -> tuple[int, int, float]:
+    """Best first: picks, then stars, then newest."""
+    return (0 if row.flag == "pick" else 1, -row.stars, -row.created)
+
+
+def layer_name(row: RenderRow) -> str:
+    """A unique layer name Photoshop's Mac Roman names can hold: plain ASCII, no star glyphs;
+    the job id's start tells renders of the same style and rating apart (GIMP would otherwise
+    append #1) and leads back to the job."""
+    parts = [safe_stem(row.style_name, 40).replace("-", " ")]
+    if row.stars:
+        parts.append(f"{row.stars} star{'s' if row.stars > 1 else ''}")
+    if row.flag == "pick":
+        parts.append("pick")
+    parts.append(f"({(row.job_id or safe_stem(row.file))[:6]})")
+    return " ".join(parts)
+
+
+def _inside(path: Path, root: Path) -> Path:
+    """`path`, after checking it lies inside `root` (hostile names cannot climb out)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ExportError(f"{path}: would be written outside {root}")
+    return path
+
+
+def plan_export(studio: Studio, rows: Sequence[RenderRow], options: ExportOptions) -> ExportPlan:
+    """Every file the export would write; raises ExportError on conflicts unless forced."""
+    destination = options.destination
+    if destination.exists() and not destination.is_dir():
+        raise ExportError(f"{destination}: exists and is not a folder")
+    by_content: dict[str, list[RenderRow]] = {}
+    for row in rows:
+        if row.content:
+            by_content.setdefault(row.content, []).append(row)
+    groups: list[ContentExport] = []
+    used_folders: set[str] = set()
+    for content, renders in sorted(by_content.items()):
+        original = studio.resolve(content)
+        if not original.is_file():
+            raise ExportError(
+                f"{original}: the content photo of {len(renders)} render(s) is missing"
+            )
+        stem = safe_stem(original.stem)
+        folder_name = stem
+        counter = 2
+        while folder_name in used_folders:  # two photos with the same safe name
+            folder_name = f"{stem}-{counter}"
+            counter += 1
+        used_folders.add(folder_name)
+        folder = _inside(destination / folder_name, destination)
+        group = ContentExport(content, original, folder, sorted(renders, key=rank))
+        group.files.append(_inside(folder / f"{stem}{original.suffix.lower()}", destination))
+        for row in group.renders:
+            render = _inside(folder / f"{safe_stem(Path(row.file).stem, 120)}.png", destination)
+            group.targets[row.id] = render
+            group.files.append(render)
+            if options.xmp:
+                group.files.append(render.with_name(render.name + ".xmp"))
+        if options.psd:
+            group.files.append(_inside(folder / f"{stem}.psd", destination))
+        if options.ora:
+            group.files.append(_inside(folder / f"{stem}.ora", destination))
+        groups.append(group)
+    plan = ExportPlan(options, groups)
+    if not options.force:
+        existing = [path for path in plan.files if path.exists()]
+        if existing:
+            raise ExportError(
+                f"{existing[0]}: exists ({len(existing)} file(s) would be overwritten); "
+                "use --force to overwrite, or another destination"
+            )
+    return plan
+
+
+def run_export(
+    plan: ExportPlan, studio: Studio, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Write everything the plan lists; returns the manifest."""
+    report = progress or (lambda done, total, message: None)
+    total = sum(len(group.renders) + 1 for group in plan.groups)
+    done = 0
+    manifest: dict[str, Any] = {
+        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "studio": str(studio.root),
+        "contents": [],
+    }
+    for group in plan.groups:
+        group.folder.mkdir(parents=True, exist_ok=True)
+        original_copy = group.files[0]
+        base = load_rgb(group.original)  # upright, as the renders were made from it; and an image
+        size = base.size
+        shutil.copy2(group.original, original_copy)
+        entry: dict[str, Any] = {
+            "content": group.content,
+            "original": _relative(original_copy, plan.options.destination),
+            "size": list(size),
+            "renders": [],
+        }
+        layers: list[tuple[str, Image.Image, bytes]] = []
+
+        def prepare(row: RenderRow, size: tuple[int, int] = size) -> tuple[Image.Image, bytes]:
+            """Read, resize to the original and encode one render (threads: zlib and Pillow's
+            encoders release the GIL)."""
+            image = load_rgb(studio.renders / row.file)
+            if image.size != size:
+                image = image.resize(size, Image.Resampling.LANCZOS)
+            return image, _png_bytes(image)
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            prepared = pool.map(prepare, group.renders)
+            for row, (image, png) in zip(group.renders, prepared, strict=True):
+                report(done, total, f"{Path(row.file).name}")
+                target = group.targets[row.id]
+                target.write_bytes(png)
+                if plan.options.xmp:
+                    xmp = target.with_name(target.name + ".xmp")
+                    xmp.write_text(xmp_sidecar(row), encoding="utf-8")
+                layers.append((layer_name(row), image, png))
+                entry["renders"].append(
+                    {
+                        "file": _relative(target, plan.options.destination),
+                        "source": row.file,
+                        "job_id": row.job_id,
+                        "content": row.content,
+                        "styles": row.style.split("|") if row.style else [],
+                        "stars": row.stars,
+                        "flag": row.flag,
+                        "label": row.label,
+                        "layer": layers[-1][0],
+                        "settings": (row.spec or {}).get("settings"),
+                    }
+                )
+                done += 1
+        report(done, total, f"layers for {group.original.name}")
+        stem = safe_stem(group.original.stem)
+        # Bottom to top: the original, then the renders from worst to best.
+        stack = [("original " + stem, base, _png_bytes(base)), *reversed(layers)]
+        if plan.options.psd:
+            write_psd(group.folder / f"{stem}.psd", size, stack)
+            entry["psd"] = _relative(group.folder / f"{stem}.psd", plan.options.destination)
+        if plan.options.ora:
+            write_ora(group.folder / f"{stem}.ora", size, stack)
+            entry["ora"] = _relative(group.folder / f"{stem}.ora", plan.options.destination)
+        manifest["contents"].append(entry)
+        done += 1
+    plan.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    plan.manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    report(total, total, "done")
+    return manifest
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)  # a third faster than 3, 6% larger
+    return buffer.getvalue()
+
+
+def write_psd(
+    path: Path, size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]
+) -> None:
+    """A layered PSD: `stack` bottom to top, each layer the full canvas."""
+    from psd_tools import PSDImage
+
+    document = PSDImage.new("RGB", size)
+    for name, image, _ in stack:
+        document.create_pixel_layer(image.convert("RGB"), name=name)
+    document.save(str(path))
+
+
+def write_ora(
+    path: Path, size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]
+) -> None:
+    """OpenRaster: a zip whose first entry is the mimetype, stored uncompressed; stack.xml
+    (topmost layer first), one PNG per layer, mergedimage.png and a thumbnail."""
+    width, height = size
+    layers_xml = "".join(
+        f'    <layer name={quoteattr(name)} src="data/layer{index:03d}.png" x="0" y="0"'
+        f' opacity="1.0" visibility="visible" composite-op="svg:src-over"/>\n'
+        for index, (name, _, _) in reversed(list(enumerate(stack)))
+    )
+    stack_xml = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f'<image version="0.0.5" w="{width}" h="{height}">\n'
+        f"  <stack>\n{layers_xml}  </stack>\n</image>\n"
+    )
+    top = stack[-1][1]
+    thumbnail = top.copy()
+    thumbnail.thumbnail((256, 256))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "image/openraster", zipfile.ZIP_STORED)
+        archive.writestr("stack.xml", stack_xml, zipfile.ZIP_DEFLATED)
+        for index, (_, _, png) in enumerate(stack):
+            archive.writestr(f"data/layer{index:03d}.png", png, zipfile.ZIP_STORED)
+        archive.writestr("mergedimage.png", stack[-1][2], zipfile.ZIP_STORED)
+        archive.writestr("Thumbnails/thumbnail.png", _png_bytes(thumbnail), zipfile.ZIP_STORED)
+
+
+def xmp_sidecar(row: RenderRow) -> str:
+    """An XMP sidecar: rating (-1 for rejected), label, digiKam pick label, render settings."""
+    rating = -1 if row.flag == "reject" else row.stars
+    settings = (row.spec or {}).get("settings") or {}
+    recorded = (
+        "image_size", "num_iterations", "optimizer", "content_weight", "style_weight",
+        "tv_weight", "style_scale", "original_colors", "init", "seed",
+    )  # fmt: skip
+    fields = {
+        "jobId": row.job_id or "",
+        "engine": row.engine,
+        "content": row.content,
+        "styles": row.style.replace("|", ", "),
+        **{key: settings[key] for key in recorded if key in settings},
+    }
+    project = "".join(f"\n      sc:{key}={quoteattr(str(value))}" for key, value in fields.items())
+    label = XMP_LABELS.get(row.label, "")
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="style-curator">
+  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+    <rdf:Description rdf:about=""
+      xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+      xmlns:digiKam="http://www.digikam.org/ns/1.0/"
+      xmlns:sc="{PROJECT_NS}"
+      xmp:Rating="{rating}"
+      xmp:Label={quoteattr(label)}
+      xmp:ModifyDate="{datetime.fromtimestamp(row.created, UTC).isoformat(timespec="seconds")}"
+      digiKam:PickLabel="{PICK_LABELS.get(row.flag, 0)}"{project}/>
+  </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>
+"""
+
+
+def export_renders(
+    studio: Studio,
+    rows: Sequence[RenderRow],
+    options: ExportOptions,
+    progress: Progress | None = None,
+) -> tuple[ExportPlan, dict[str, Any]]:
+    """Plan and run in one go."""
+    started = time.perf_counter()
+    plan = plan_export(studio, rows, options)
+    manifest = run_export(plan, studio, progress)
+    manifest["seconds"] = round(time.perf_counter() - started, 2)
+    return plan, manifest

@@ -1,0 +1,181 @@
+"""Export for compositing: PSD and ORA stacks read back, XMP ratings, safety of names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+from PIL import Image
+
+from curator.catalog import Catalog, Rating
+from curator.cli import main
+from curator.export import ExportError, ExportOptions, export_renders, plan_export
+
+from .studio_factory import make_studio
+
+XMP = "{http://ns.adobe.com/xap/1.0/}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+DIGIKAM = "{http://www.digikam.org/ns/1.0/}"
+
+
+@pytest.fixture
+def studio(tmp_path):
+    studio = make_studio(tmp_path / "studio", renders=12)
+    with Catalog(studio) as catalog:
+        catalog.scan()
+        rows = catalog.all()
+        chelsea = [r for r in rows if r.content_name == "chelsea"]
+        # chelsea's three renders: a 5-star pick, a 4-star, a reject.
+        catalog.set_ratings(
+            {chelsea[0].id: Rating(5, "pick", "green"), chelsea[1].id: Rating(4, "", "red"),
+             chelsea[2].id: Rating(0, "reject", "")}
+        )  # fmt: skip
+    return studio
+
+
+def rows_of(studio, content="chelsea"):
+    with Catalog(studio) as catalog:
+        return [catalog.get(r.id) for r in catalog.all() if r.content_name == content]
+
+
+def test_psd_stack_reads_back(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    from psd_tools import PSDImage
+
+    original = Image.open(studio.contents / "chelsea.png")
+    psd = PSDImage.open(out / "chelsea" / "chelsea.psd")
+    assert psd.size == original.size
+    names = [layer.name for layer in psd]  # bottom to top
+    assert names[0] == "original chelsea"
+    assert "5 stars pick (" in names[-1]  # best-rated on top
+    assert "4 stars (" in names[-2]
+    assert len(set(names)) == len(names)  # unique: GIMP would append #1 to a duplicate
+    assert len(names) == 4
+    for layer in psd:
+        assert layer.size == original.size and layer.offset == (0, 0)
+    assert all(name.isascii() for name in names)  # Mac Roman-safe
+    top_pixels = psd[-1].composite().convert("RGB")
+    exported = Image.open(out / "chelsea" / f"{rows_of(studio)[0].file[:-4]}.png")
+    assert top_pixels.tobytes() == exported.convert("RGB").tobytes()
+
+
+def test_renders_are_resized_to_the_original(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out, psd=False, ora=False))
+    original = Image.open(studio.contents / "chelsea.png").size
+    renders = [p for p in (out / "chelsea").glob("*.png") if "__" in p.name]
+    assert len(renders) == 3 and {Image.open(p).size for p in renders} == {original}
+    assert (out / "chelsea" / "chelsea.png").read_bytes() == (
+        studio.contents / "chelsea.png"
+    ).read_bytes()  # the original, untouched
+
+
+def test_ora_is_valid_openraster(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    original = Image.open(studio.contents / "chelsea.png").size
+    with zipfile.ZipFile(out / "chelsea" / "chelsea.ora") as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert archive.read("mimetype") == b"image/openraster"
+        root = ElementTree.fromstring(archive.read("stack.xml"))
+        assert root.tag == "image" and (int(root.get("w")), int(root.get("h"))) == original
+        layers = root.find("stack").findall("layer")
+        assert [layer.get("name") for layer in layers][-1] == "original chelsea"  # bottom last
+        assert "5 stars pick" in layers[0].get("name")  # top first
+        for layer in layers:
+            with Image.open(archive.open(layer.get("src"))) as image:
+                image.load()
+                assert image.size == original
+        for extra in ("mergedimage.png", "Thumbnails/thumbnail.png"):
+            Image.open(archive.open(extra)).load()
+
+
+def test_xmp_sidecars(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    values = {}
+    for path in (out / "chelsea").glob("*.png.xmp"):
+        description = ElementTree.parse(path).getroot().find(f"{RDF}RDF/{RDF}Description")
+        values[path.name] = (
+            description.get(f"{XMP}Rating"), description.get(f"{XMP}Label"),
+            description.get(f"{DIGIKAM}PickLabel"),
+        )  # fmt: skip
+    assert sorted(values.values()) == [("-1", "", "1"), ("4", "Red", "0"), ("5", "Green", "3")]
+
+
+def test_exiftool_reads_the_ratings(studio, tmp_path):
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool not installed (Debian: apt-get install libimage-exiftool-perl)")
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    sidecars = sorted((out / "chelsea").glob("*.png.xmp"))
+    done = subprocess.run(
+        ["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP:PickLabel", *map(str, sidecars)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    read = sorted((item.get("Rating"), item.get("Label", "")) for item in json.loads(done.stdout))
+    assert read == [(-1, ""), (4, "Red"), (5, "Green")]
+
+
+def test_manifest(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    [entry] = manifest["contents"]
+    assert entry["original"] == "chelsea/chelsea.png" and entry["psd"] == "chelsea/chelsea.psd"
+    jobs = {r["job_id"] for r in entry["renders"]}
+    assert jobs == {r.job_id for r in rows_of(studio)}
+    assert entry["renders"][0]["stars"] == 5 and entry["renders"][0]["settings"]["image_size"] == 64
+
+
+def test_nothing_is_overwritten_without_force(studio, tmp_path):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    with pytest.raises(ExportError, match=r"exists .* use --force"):
+        plan_export(studio, rows_of(studio), ExportOptions(out))
+    export_renders(studio, rows_of(studio), ExportOptions(out, force=True))
+
+
+def test_hostile_names_stay_inside(studio, tmp_path):
+    evil = studio.contents / "..\x07evil -- name;rm -rf.png"
+    shutil.copy(studio.contents / "coffee.png", evil)
+    (studio.renders / "..__..__\x1b[31mred.png").write_bytes((studio.renders / next(
+        p.name for p in studio.renders.glob("coffee__*.png"))).read_bytes())  # fmt: skip
+    with Catalog(studio) as catalog:
+        catalog.scan()
+        rows = [catalog.get(r.id) for r in catalog.all()]
+    rows = [r._replace(content=studio.relative(evil)) for r in rows if "coffee" in r.content]
+    rows += [r._replace(content="contents/" + evil.name) for r in rows_of(studio)]
+    out = tmp_path / "out"
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    export_renders(studio, rows, ExportOptions(out))
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p not in before]
+    assert len(written) > 10
+    assert all(p.resolve().is_relative_to(out.resolve()) for p in written)
+    assert all(name.isprintable() for p in written for name in p.relative_to(out).parts)
+
+
+def test_outside_paths_are_refused(studio, tmp_path):
+    from curator.export import _inside
+
+    with pytest.raises(ExportError, match="outside"):
+        _inside(tmp_path / "out" / ".." / "elsewhere.png", tmp_path / "out")
+
+
+def test_cli_export_defaults_to_picks_and_four_stars(studio, tmp_path, capsys):
+    out = tmp_path / "exported"
+    assert main(["export", str(studio.root), "-o", str(out), "--dry-run"]) == 0
+    listing = capsys.readouterr().out
+    assert "would write" in listing and not out.exists()
+    assert main(["export", str(studio.root), "-o", str(out)]) == 0
+    assert "exported 2 render(s) of 1 photo(s)" in capsys.readouterr().out
+    assert main(["export", str(studio.root), "-o", str(out)]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert main(["export", str(studio.root), "-o", str(tmp_path / "b"), "--rejected"]) == 0
+    assert "exported 1 render(s)" in capsys.readouterr().out
