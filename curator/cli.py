@@ -100,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     flag.add_argument("--unflag", dest="flag", action="store_const", const="")
     rate.add_argument("--label", choices=[n or "none" for n in LABELS], help="colour label")
 
+    preview = commands.add_parser(
+        "preview", help="queue fast previews of every style on photos (before full renders)"
+    )
+    preview.add_argument("studio", nargs="?", default=".", type=Path)
+    preview.add_argument(
+        "--contents", nargs="+", required=True, type=Path, help="photos or folders"
+    )
+    preview.add_argument("--styles", nargs="*", type=Path, help="paintings or folders (styles/)")
+    preview.add_argument("--size", type=int, default=512, help="longest side in px (512)")
+    preview.add_argument("--strength", type=float, default=1.0, help="style strength 0..1 (1)")
+    preview.add_argument(
+        "--original-colors", choices=("none", "luminance", "histogram"), default="none"
+    )
+    preview.add_argument("--priority", type=int, default=10, help="before full renders (10)")
+
     sheet = commands.add_parser("sheet", help="a contact sheet of renders as PDF or PNG pages")
     sheet.add_argument("studio", nargs="?", default=".", type=Path)
     sheet.add_argument("-o", "--output", type=Path, required=True, help="FILE.pdf or FILE.png")
@@ -175,7 +190,7 @@ def _studio_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-COMMANDS = ("init", "queue", "render", "list", "rate", "sheet", "export", "app")
+COMMANDS = ("init", "queue", "render", "list", "rate", "preview", "sheet", "export", "app")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(args)
         if args.command == "rate":
             return cmd_rate(args)
+        if args.command == "preview":
+            return cmd_preview(args)
         if args.command == "sheet":
             return cmd_sheet(args)
         if args.command == "export":
@@ -217,10 +234,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def expand_images(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders become the images directly inside them."""
+def expand_images(paths: Sequence[Path], studio: Path | None = None) -> list[Path]:
+    """Files as given; folders become the images directly inside them. A relative path that
+    does not exist from here is looked for inside the studio (`--contents contents`)."""
     found: list[Path] = []
     for path in paths:
+        if (
+            studio is not None
+            and not path.is_absolute()
+            and not path.exists()
+            and (studio / path).exists()
+        ):
+            path = studio / path
         if path.is_dir():
             found += list_images(path)
         elif not path.exists():
@@ -249,7 +274,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
         if action == "add":
             settings: RenderSettings = studio.config.preset(args.preset)
             settings = settings.replace(**parse_overrides(args.set))
-            contents, styles = expand_images(args.contents), expand_images(args.styles)
+            contents = expand_images(args.contents, studio.root)
+            styles = expand_images(args.styles, studio.root)
             added, total = queue.add_cross(contents, styles, settings, priority=args.priority)
             print(f"queued {len(added)} new job(s) ({total - len(added)} already in the queue)")
             return 0
@@ -419,6 +445,29 @@ def _studio_of(path: Path) -> Path:
     """The studio a render file belongs to: the parent of its renders/ folder."""
     folder = path.resolve().parent
     return folder.parent if folder.name == "renders" else Path(".")
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from stylecore.queue import JobQueue
+
+    studio = Studio.open(args.studio)
+    styles = expand_images(args.styles, studio.root) if args.styles else list_images(studio.styles)
+    if not styles:
+        raise StyleCoreError(f"no style images given and none in {studio.styles}")
+    settings = RenderSettings(
+        image_size=args.size, num_iterations=0, style_strength=args.strength,
+        original_colors=args.original_colors,
+    )  # fmt: skip
+    with JobQueue(studio) as queue:
+        added, total = queue.add_cross(
+            expand_images(args.contents, studio.root),
+            styles,
+            settings,
+            priority=args.priority,
+            engine="preview",
+        )
+    print(f"queued {len(added)} new preview(s) ({total - len(added)} already in the queue)")
+    return 0
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:

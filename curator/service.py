@@ -309,6 +309,33 @@ class StudioService:
         added = self.queue.add([new], priority=1, parent=row.job_id)
         return added[0] if added else None
 
+    def promote(self, rows: Sequence[RenderRow], preset: str | None = None) -> tuple[int, int]:
+        """Queue full renders of previews with a preset, each linked to its preview.
+
+        Returns (new jobs, previews promoted); colour preservation carries over.
+        """
+        settings = self.studio.config.preset(preset)
+        specs = []
+        for row in rows:
+            full = row if row.spec is not None else self.catalog.get(row.id)
+            if full is None or full.spec is None or full.engine != "preview":
+                continue
+            spec = RenderSpec.from_dict(full.spec)
+            colours = spec.settings.original_colors
+            specs.append(
+                (
+                    row.job_id,
+                    self.queue.spec_for(
+                        self.studio.resolve(spec.content.path),
+                        [self.studio.resolve(s.path) for s in spec.styles],
+                        settings.replace(original_colors=colours),
+                        weights=[s.weight for s in spec.styles],
+                    ),
+                )
+            )
+        added = [job for parent, spec in specs for job in self.queue.add([spec], parent=parent)]
+        return len(added), len(specs)
+
     def queue_pairs(
         self,
         contents: Sequence[Path],

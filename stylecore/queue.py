@@ -171,7 +171,7 @@ def batch_key(spec: RenderSpec) -> str:
     """What jobs must share to render in one batch: everything but the styles and the seed."""
     identity = spec.identity()
     identity.pop("styles")
-    identity["settings"].pop("seed")
+    identity["settings"].pop("seed", None)
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

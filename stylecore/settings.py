@@ -55,6 +55,8 @@ class RenderSettings:
     seed: int = 0
     pooling: str = "max"
     original_colors: str = "none"
+    #: Preview engine: 1 is the style's own look, 0 the photo's; blends the two style vectors.
+    style_strength: float = 1.0
     #: Coarse-to-fine levels as (longest side, iterations); empty means automatic.
     scales: tuple[tuple[int, int], ...] = ()
     weights: str = "caffe"
@@ -100,6 +102,7 @@ class RenderSettings:
             f"must be one of {ORIGINAL_COLORS}",
         )
         _require(self.precision in PRECISIONS, "precision", f"must be one of {PRECISIONS}")
+        _require(0.0 <= self.style_strength <= 1.0, "style_strength", "must be 0..1")
         for size, iterations in self.scales:
             _require(16 <= size <= 16384, "scales", f"size {size} must be 16..16384 px")
             _require(iterations >= 0, "scales", f"iterations {iterations} must be 0 or more")

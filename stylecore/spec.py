@@ -20,6 +20,7 @@ from .request import RenderRequest, StyleInput
 from .settings import RenderSettings
 
 ENGINES = ("gatys", "preview")
+_DEFAULTS = RenderSettings().to_dict()
 ID_LENGTH = 12
 
 
@@ -78,7 +79,9 @@ class RenderSpec:
             raise SettingsError("style blend weights must be >= 0 and not all 0")
 
     def identity(self) -> dict[str, Any]:
-        """What decides the pixels, in a canonical form: no paths, weights normalised."""
+        """What decides the pixels, in a canonical form: no paths, weights normalised, and only
+        the settings that differ from their defaults (so a setting added in a later version, at
+        its default, leaves every existing job id as it was)."""
         total = sum(style.weight for style in self.styles)
         styles = sorted((style.sha256, round(style.weight / total, 6)) for style in self.styles)
         return {
@@ -86,7 +89,11 @@ class RenderSpec:
             "content": self.content.sha256,
             "styles": [list(item) for item in styles],
             "init_image": self.init_image.sha256 if self.init_image else None,
-            "settings": self.settings.to_dict(),
+            "settings": {
+                key: value
+                for key, value in self.settings.to_dict().items()
+                if value != _DEFAULTS[key]
+            },
         }
 
     def job_id(self) -> str:

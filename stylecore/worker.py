@@ -108,7 +108,9 @@ class RenderLoop:
         self.until_idle = until_idle
         self.poll = poll
         self.stale_after = stale_after
-        self.renderer = renderer or Renderer(device or studio.config.device)
+        self.device = device or studio.config.device
+        self.renderer = renderer or Renderer(self.device)
+        self._previewer: Any = None
         self.on_event = on_event or (lambda event: None)
         self.worker_id = new_worker_id()
         self.queue = JobQueue(studio)
@@ -192,7 +194,8 @@ class RenderLoop:
         log.info("rendering %s", ", ".join(f"{j.id} ({render_name(j)})" for j in jobs))
         started = time.time()
         try:
-            results = self.renderer.render_batch(requests, self._callback(jobs, started))
+            engine = self._previews() if jobs[0].spec.engine == "preview" else self.renderer
+            results = engine.render_batch(requests, self._callback(jobs, started))
         except RenderCancelled:
             self._give_back([job.id for job in jobs])
             return
@@ -227,6 +230,14 @@ class RenderLoop:
         for job, result in zip(jobs, results, strict=True):
             self._finish(job, result, len(jobs))
 
+    def _previews(self) -> Any:
+        """The preview engine, loaded on the first preview job."""
+        if self._previewer is None:
+            from .preview import PreviewEngine
+
+            self._previewer = PreviewEngine(self.device)
+        return self._previewer
+
     def _callback(self, jobs: list[Job], started: float) -> Callable[[Progress], None]:
         last = [0.0]
 
@@ -247,7 +258,7 @@ class RenderLoop:
 
         return on_progress
 
-    def _finish(self, job: Job, result: RenderResult, batch_size: int) -> None:
+    def _finish(self, job: Job, result: RenderResult | Any, batch_size: int) -> None:
         if job.id in self.lost:
             log.info("job %s was cancelled while rendering; result dropped", job.id)
             return

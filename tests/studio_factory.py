@@ -35,7 +35,9 @@ def make_studio(root: Path, renders: int = 12, size: int = 64) -> Studio:
     return studio
 
 
-def add_renders(studio: Studio, count: int, start: int = 0, size: int = 64) -> list[Path]:
+def add_renders(
+    studio: Studio, count: int, start: int = 0, size: int = 64, engine: str = "gatys"
+) -> list[Path]:
     contents = sorted(studio.contents.iterdir())
     styles = sorted(studio.styles.iterdir())
     sources = {path: Image.open(path).convert("RGB") for path in contents}
@@ -47,7 +49,7 @@ def add_renders(studio: Studio, count: int, start: int = 0, size: int = 64) -> l
         style_index = (index // len(contents)) % len(styles)
         style = styles[style_index]
         settings = RenderSettings(image_size=size, num_iterations=10, seed=index)
-        spec = RenderSpec(refs[content], (refs[style],), settings)
+        spec = RenderSpec(refs[content], (refs[style],), settings, engine=engine)
         picture = ImageOps.colorize(
             ImageOps.grayscale(sources[content]).resize((size, size * 3 // 4)),
             black=(20, 20, 40),

@@ -427,3 +427,28 @@ async def test_export_and_sheet_from_the_app(studio):
         await wait_until(
             pilot, lambda: "wrote 1 page" in str(app.screen.query_one("#result").render())
         )
+
+
+async def test_previews_show_a_badge_and_promote(studio):
+    from curator.app.screens.forms import PromoteForm
+
+    add_renders(studio, 2, start=100, engine="preview")  # newest: first in the sheet
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        assert [r.is_preview for r in grid.items[:3]] == [True, True, False]
+        assert "PREVIEW" in str(grid.slots[0].tiles[0].caption.render())
+        await pilot.press("m", "right", "m", "P")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, PromoteForm) and app.screen.query("#queue")
+        )
+        await pilot.click("#queue")
+        await pilot.pause()
+        with JobQueue(studio) as queue:
+            jobs = queue.jobs()
+        assert len(jobs) == 2 and {j.spec.engine for j in jobs} == {"gatys"}
+        assert {j.parent for j in jobs} == {r.job_id for r in grid.items[:2]}
+        await pilot.press("home", "m", "right", "m", "right")  # unmark both, onto a final render
+        await pilot.press("P")  # not a preview and nothing marked: a warning, no dialog
+        await pilot.pause()
+        assert not isinstance(app.screen, PromoteForm)

@@ -93,3 +93,12 @@ def test_parse_scales():
     assert parse_scales("auto") == ()
     with pytest.raises(SettingsError, match="not SIZE:ITERATIONS"):
         parse_scales("256")
+
+
+def test_a_setting_at_its_default_does_not_change_the_id(cat, starry):
+    """Ids hash only non-default settings: new settings, added later at their defaults,
+    keep existing jobs' ids (and so queueing the same job after an upgrade adds nothing)."""
+    plain = spec(cat, starry)
+    assert "style_strength" not in plain.identity()["settings"]
+    assert spec(cat, starry, style_strength=1.0).job_id() == plain.job_id()
+    assert spec(cat, starry, style_strength=0.5).job_id() != plain.job_id()

@@ -128,10 +128,13 @@ def _wait_for(predicate, timeout=60.0):
 
 def test_cancel_stops_a_running_job_and_stop_requeues(studio, renderer):
     slow = RenderSettings(image_size=48, num_iterations=2000)
-    first, second = queue_all(studio, slow)
+    queue_all(studio, slow)
     loop = RenderLoop(studio, renderer=renderer, poll=0.2)
     thread = _run_in_thread(loop)
-    _wait_for(lambda: jobs(studio)[first].iteration > 0)  # progress written by the heartbeat
+    # Equal priorities and timestamps: whichever the loop claimed first is "first".
+    _wait_for(lambda: any(j.iteration > 0 for j in jobs(studio).values()))
+    first = next(i for i, j in jobs(studio).items() if j.status == "running")
+    second = next(i for i in jobs(studio) if i != first)
     with JobQueue(studio) as queue:
         assert [w.state for w in queue.live_workers()] == ["rendering"]
         queue.cancel([first])

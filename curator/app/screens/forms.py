@@ -98,6 +98,40 @@ class RerunForm(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
+class PromoteForm(ModalScreen[str | None]):
+    """P: which preset the promoted previews render with. Returns the preset name."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    DEFAULT_CSS = """
+    PromoteForm { align: center middle; }
+    #promote { width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    #promote-buttons { height: 3; align-horizontal: right; margin-top: 1; }
+    """
+
+    def __init__(self, count: int, presets: list[str], default: str) -> None:
+        super().__init__()
+        self.count = count
+        self.presets = presets
+        self.default = default if default in presets else presets[0]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="promote"):
+            yield Static(f"[b]Promote {self.count} preview(s) to full renders[/] with the preset:")
+            yield Select([(p, p) for p in self.presets], value=self.default, allow_blank=False,
+                         id="preset")  # fmt: skip
+            with Horizontal(id="promote-buttons"):
+                yield Button("Queue", variant="primary", id="queue")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed, "#queue")
+    def submit(self) -> None:
+        self.dismiss(str(self.query_one("#preset", Select).value))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
     """q: choose contents, styles and a preset; queues every pair."""
 

@@ -22,6 +22,7 @@ KEYS = """\
   g                 group: none, by content, by style
   r                 rerun with a new seed          R   rerun with edited settings
   q                 queue new pairs (contents x styles, preset)
+  P                 promote previews (marked, or the current one) to full renders
   e                 export picks: layered PSD and ORA over the original, XMP sidecars
   w                 write a contact sheet (PDF or PNG) of the current view
   Q                 queue screen   S styles screen   ?  this help

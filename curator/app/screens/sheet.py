@@ -56,6 +56,8 @@ COMMANDS = [
     ("cycle_sort", "Cycle sort", "newest, oldest, rating, style, content, statistics"),
     ("cycle_group", "Cycle grouping", "none, by content, by style"),
     ("toggle_advance", "Toggle auto-advance", "Move to the next render after rating"),
+    ("promote", "Promote previews", "Queue full renders of the marked (or current) previews"),
+    ("promote_starred", "Promote starred previews", "Queue full renders of every starred preview"),
     ("export", "Export for compositing", "Layered PSD and ORA over the original, XMP sidecars"),
     (
         "sheet",
@@ -94,6 +96,7 @@ class SheetScreen(Screen[None]):
         Binding("g", "cycle_group", "group"),
         Binding("a", "toggle_advance", "auto-adv", show=False),
         Binding("e", "export", "export…"),
+        Binding("P", "promote", "promote", show=False),
         Binding("w", "sheet", "sheet…", show=False),
         Binding("Q", "show_queue", "Queue"),
         Binding("S", "show_styles", "Styles"),
@@ -393,6 +396,39 @@ class SheetScreen(Screen[None]):
     def action_queue_pairs(self) -> None:
 
         self.capp.open_queue_form()
+
+    def action_promote(self) -> None:
+        marked = [r for r in self.sheet.marked_rows() if r.is_preview]
+        current = self.sheet.current
+        rows = marked or ([current] if current is not None and current.is_preview else [])
+        self._promote(rows, "mark previews with m, or put the cursor on one, to promote them")
+
+    def action_promote_starred(self) -> None:
+        rows = [r for r in self.sheet.items if r.is_preview and r.stars > 0]
+        self._promote(rows, "no starred previews in this view")
+
+    def _promote(self, rows: list[RenderRow], nothing: str) -> None:
+        if not rows:
+            self.notify(nothing, severity="warning")
+            return
+        from .forms import PromoteForm
+
+        service = self.capp.service
+
+        def queue(preset: str | None) -> None:
+            if preset is None:
+                return
+            try:
+                added, promoted = service.promote(rows, preset)
+            except StyleCoreError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"queued {added} full render(s) of {promoted} preview(s) ({preset})")
+            self.capp.refresh_queue_summary()
+
+        self.app.push_screen(
+            PromoteForm(len(rows), service.presets(), service.studio.config.default_preset), queue
+        )
 
     def action_export(self) -> None:
         from .output import ExportDialog
