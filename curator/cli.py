@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--until-idle", action="store_true", help="exit when nothing is queued")
     render.add_argument("--quiet", action="store_true", help="no progress display")
     render.add_argument("--stale-after", type=float, default=None, help=argparse.SUPPRESS)
+    render.add_argument(
+        "--ray", nargs="?", const="", metavar="ADDRESS",
+        help="run on a Ray cluster: ADDRESS of its head (e.g. auto, or ray://host:10001); "
+        "alone, starts Ray on this machine (needs the cluster extra)",
+    )  # fmt: skip
+    render.add_argument("--actors", type=int, help="Ray actors (one per GPU, else per CPU slot)")
+    render.add_argument("--cpus-per-actor", type=float, default=1.0, help="on a CPU-only cluster")
 
     listing = commands.add_parser("list", help="print the catalog of renders")
     listing.add_argument("studio", nargs="?", default=".", type=Path)
@@ -339,14 +346,23 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     studio = Studio.open(args.studio)
     display = RenderDisplay(quiet=args.quiet)
-    loop = RenderLoop(
-        studio,
-        device=args.device,
-        batch=args.batch,
-        until_idle=args.until_idle,
-        stale_after=args.stale_after if args.stale_after is not None else STALE_AFTER_S,
-        on_event=display.handle,
-    )
+    common: dict[str, Any] = {
+        "batch": args.batch,
+        "until_idle": args.until_idle,
+        "stale_after": args.stale_after if args.stale_after is not None else STALE_AFTER_S,
+        "on_event": display.handle,
+    }
+    loop: RenderLoop
+    if args.ray is not None:
+        from stylecore.cluster import RayRenderLoop, cluster_logging
+
+        cluster_logging()
+        loop = RayRenderLoop(
+            studio, address=args.ray or None, actors=args.actors,
+            cpus_per_actor=args.cpus_per_actor, **common,
+        )  # fmt: skip
+    else:
+        loop = RenderLoop(studio, device=args.device, **common)
     with display:
         code = loop.run()
     print(f"render loop stopped: {loop.rendered} rendered, {loop.failed} failed")

@@ -152,18 +152,23 @@ def save_png_atomic(
         tmp.unlink(missing_ok=True)
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write a text file under a temporary name and rename it into place."""
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write a file under a temporary name, flush it to disk, and rename it into place."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a text file under a temporary name and rename it into place."""
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def read_png_spec(path: str | Path) -> dict[str, object] | None:

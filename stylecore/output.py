@@ -5,20 +5,47 @@ The sidecar is renamed into place before the PNG, so whoever sees the PNG finds 
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
-from .images import PNG_SPEC_KEY, save_png_atomic, write_text_atomic
+from .images import PNG_SPEC_KEY, save_png_atomic, write_bytes_atomic, write_text_atomic
 from .spec import RenderSpec
 
 
 def sidecar_path(png: str | Path) -> Path:
     """`render.png` -> `render.json`."""
     return Path(png).with_suffix(".json")
+
+
+def spec_chunk(spec: RenderSpec) -> dict[str, str]:
+    """The PNG text chunk a render carries: its job id and full spec."""
+    chunk = json.dumps({"job_id": spec.job_id(), "spec": spec.to_dict()}, separators=(",", ":"))
+    return {PNG_SPEC_KEY: chunk}
+
+
+def encode_render(image: Image.Image, spec: RenderSpec) -> bytes:
+    """The render as PNG bytes with its spec chunk (what a cluster actor sends back)."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in spec_chunk(spec).items():
+        info.add_itxt(key, value)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def _write_sidecar(png: Path, spec: RenderSpec, record: dict[str, Any]) -> None:
+    sidecar = {
+        "job_id": spec.job_id(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "spec": spec.to_dict(),
+        **record,
+    }
+    write_text_atomic(sidecar_path(png), json.dumps(sidecar, indent=2) + "\n")
 
 
 def write_render(
@@ -29,14 +56,16 @@ def write_render(
 ) -> Path:
     """Write `png` and its sidecar; `record` is what the engine measured (see RenderResult)."""
     png = Path(png)
-    job_id = spec.job_id()
-    sidecar = {
-        "job_id": job_id,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "spec": spec.to_dict(),
-        **record,
-    }
-    write_text_atomic(sidecar_path(png), json.dumps(sidecar, indent=2) + "\n")
-    chunk = json.dumps({"job_id": job_id, "spec": spec.to_dict()}, separators=(",", ":"))
-    save_png_atomic(image, png, {PNG_SPEC_KEY: chunk})
+    _write_sidecar(png, spec, record)
+    save_png_atomic(image, png, spec_chunk(spec))
+    return png
+
+
+def write_render_bytes(
+    data: bytes, png: str | Path, spec: RenderSpec, record: dict[str, Any]
+) -> Path:
+    """As write_render, for a render that arrives already encoded (from a cluster actor)."""
+    png = Path(png)
+    _write_sidecar(png, spec, record)
+    write_bytes_atomic(png, data)
     return png

@@ -31,6 +31,10 @@ STATUSES = ("queued", "running", "done", "failed", "cancelled")
 #: A loop's heartbeat older than this means it is gone (it beats every 2 s).
 STALE_AFTER_S = 30.0
 
+#: A job whose renderer died this many times (killed, crashed, lost with its node) is failed
+#: rather than requeued again, so one poison job cannot eat a whole night.
+MAX_CRASHES = 5
+
 MIGRATIONS = (
     """
     CREATE TABLE jobs (
@@ -439,14 +443,44 @@ class JobQueue:
         )
         return cursor.rowcount == 1
 
+    def requeue_crashed(self, job_id: str, worker: str, why: str) -> str | None:
+        """A job whose renderer died under it: queued again (the attempt counts), or failed
+        once it has crashed MAX_CRASHES times. Returns the new status, None if not held."""
+        with db.write_transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT attempts FROM jobs WHERE id = ? AND holder = ? AND status = 'running'",
+                (job_id, worker),
+            ).fetchone()
+            if row is None:
+                return None
+            return self._requeue_or_fail(job_id, row["attempts"], why)
+
+    def _requeue_or_fail(self, job_id: str, attempts: int, why: str) -> str:
+        now = time.time()
+        if attempts >= MAX_CRASHES:
+            self.conn.execute(
+                "UPDATE jobs SET status = 'failed', holder = NULL, eta = NULL, error = ?,"
+                " finished = ?, updated = ? WHERE id = ?",
+                (f"the renderer died {attempts} times on this job ({why}); "
+                 "check the log, then `curator queue retry` it", now, now, job_id),
+            )  # fmt: skip
+            return "failed"
+        self.conn.execute(
+            "UPDATE jobs SET status = 'queued', holder = NULL, iteration = 0, eta = NULL,"
+            " updated = ? WHERE id = ?",
+            (now, job_id),
+        )
+        return "queued"
+
     def requeue_abandoned(self, stale_after: float = STALE_AFTER_S) -> list[str]:
-        """Requeue running jobs whose loop is gone: a dead pid here, or a stale heartbeat."""
+        """Requeue running jobs whose loop is gone: a dead pid here, or a stale heartbeat.
+        A job that has crashed its renderer MAX_CRASHES times is failed instead."""
         now = time.time()
         host = socket.gethostname()
         requeued: list[str] = []
         with db.write_transaction(self.conn):
             rows = self.conn.execute(
-                "SELECT id, holder, heartbeat FROM jobs WHERE status = 'running'"
+                "SELECT id, holder, heartbeat, attempts FROM jobs WHERE status = 'running'"
             ).fetchall()
             for row in rows:
                 holder_host, _, rest = (row["holder"] or "").partition(":")
@@ -456,12 +490,9 @@ class JobQueue:
                 )
                 stale = row["heartbeat"] is None or now - row["heartbeat"] > stale_after
                 if dead_here or stale:
-                    self.conn.execute(
-                        "UPDATE jobs SET status = 'queued', holder = NULL, iteration = 0,"
-                        " eta = NULL, updated = ? WHERE id = ?",
-                        (now, row["id"]),
-                    )
-                    requeued.append(row["id"])
+                    why = f"loop {row['holder']} " + ("died" if dead_here else "stopped beating")
+                    if self._requeue_or_fail(row["id"], row["attempts"], why) == "queued":
+                        requeued.append(row["id"])
         return requeued
 
     # ------------------------------------------------------------------ worker registry

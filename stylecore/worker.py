@@ -124,30 +124,25 @@ class RenderLoop:
     # ------------------------------------------------------------------ running
 
     def run(self) -> int:
+        """Register, recover what dead loops left, render until stopped (or idle), clean up."""
         _setup_log(self.studio)
         previous = self._install_signals()
         heartbeat = _Heartbeat(self)
-        device = describe_device(self.renderer.device)
         try:
-            self.queue.register_worker(self.worker_id, device)
+            self.queue.register_worker(self.worker_id, self.describe())
             requeued = self.queue.requeue_abandoned(self.stale_after)
             if requeued:
                 log.info("requeued %d job(s) left by a loop that died: %s", len(requeued), requeued)
             _remove_stale_temporaries(self.studio.renders)
-            log.info("loop %s started on %s (batch %d)", self.worker_id, device, self.batch)
+            log.info(
+                "loop %s started on %s (batch %d)", self.worker_id, self.describe(), self.batch
+            )
             heartbeat.start()
-            while not self.stop.is_set():
-                jobs = self.queue.claim(self.worker_id, self.batch)
-                if not jobs:
-                    if self.until_idle:
-                        break
-                    self.on_event(LoopEvent("idle", []))
-                    self.stop.wait(self.poll)
-                    continue
-                self._run(jobs)
+            self.main()
         finally:
             heartbeat.halt.set()
             heartbeat.join(timeout=5)
+            self.shutdown()
             self._give_back(self.current)
             self.queue.unregister_worker(self.worker_id)
             self.queue.close()
@@ -159,6 +154,24 @@ class RenderLoop:
                 self.failed,
             )
         return 0
+
+    def describe(self) -> str:
+        return describe_device(self.renderer.device)
+
+    def main(self) -> None:
+        """Claim, render, repeat. The Ray driver replaces this with its pool of actors."""
+        while not self.stop.is_set():
+            jobs = self.queue.claim(self.worker_id, self.batch)
+            if not jobs:
+                if self.until_idle:
+                    break
+                self.on_event(LoopEvent("idle", []))
+                self.stop.wait(self.poll)
+                continue
+            self._run(jobs)
+
+    def shutdown(self) -> None:
+        """Release what the loop holds beyond the queue (the Ray driver stops its actors)."""
 
     def _run(self, jobs: list[Job]) -> None:
         self.current = [job.id for job in jobs]

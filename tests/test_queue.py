@@ -12,7 +12,7 @@ import time
 import pytest
 
 from stylecore.errors import SettingsError
-from stylecore.queue import JobQueue
+from stylecore.queue import MAX_CRASHES, JobQueue
 from stylecore.settings import RenderSettings
 from stylecore.studio import Studio
 
@@ -147,6 +147,32 @@ def test_abandoned_jobs_are_requeued(queue, studio):
     requeued = queue.requeue_abandoned(stale_after=30)
     assert set(requeued) == {by_dead_pid.id, by_silent_remote.id}
     assert queue.get(by_live_loop.id).status == "running"
+
+
+def test_a_job_that_keeps_killing_its_renderer_fails(queue, studio):
+    add_all(queue, studio)
+    first = queue.claim("w1")[0].id
+    for crash in range(1, MAX_CRASHES + 1):
+        assert queue.requeue_crashed(first, "w1", "actor-0 died") == (
+            "queued" if crash < MAX_CRASHES else "failed"
+        )
+        if crash < MAX_CRASHES:
+            [again] = queue.claim("w1")  # the requeued job comes back first (oldest)
+            assert again.id == first and again.attempts == crash + 1
+    job = queue.get(first)
+    assert job.status == "failed" and job.attempts == MAX_CRASHES
+    assert "died 5 times" in job.error and "actor-0 died" in job.error
+    assert queue.requeue_crashed(first, "w1", "again") is None  # no longer held
+
+
+def test_abandoned_poison_job_fails_after_max_crashes(queue, studio):
+    add_all(queue, studio)
+    [job] = queue.claim("elsewhere:1:abcd")
+    queue.conn.execute("UPDATE jobs SET attempts = ?, heartbeat = 0 WHERE id = ?",
+                       (MAX_CRASHES, job.id))  # fmt: skip
+    assert queue.requeue_abandoned(stale_after=30) == []
+    failed = queue.get(job.id)
+    assert failed.status == "failed" and "stopped beating" in failed.error
 
 
 def test_id_prefixes(queue, studio):

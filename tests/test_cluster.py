@@ -1,0 +1,91 @@
+"""The render loop on a local Ray instance: exactly once through two actors; a killed actor's
+job is requeued and completed. Skipped when Ray (the cluster extra) is not installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+
+import pytest
+
+ray = pytest.importorskip(
+    "ray", reason="Ray is not installed: pip install 'style-curator[cluster]'"
+)
+
+from stylecore.cluster import RayRenderLoop  # noqa: E402
+from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.studio import Studio  # noqa: E402
+
+from .conftest import CONTENTS, STYLES  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, object_store_memory=150 * 2**20, include_dashboard=False,
+             log_to_driver=False)  # fmt: skip
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def studio(tmp_path):
+    studio = Studio.init(tmp_path / "studio")
+    shutil.copy(CONTENTS / "chelsea.png", studio.contents)
+    for style in ("starry_night.jpg", "the_scream.jpg", "shipwreck.jpg"):
+        shutil.copy(STYLES / style, studio.styles)
+    return studio
+
+
+def queue_jobs(studio, settings_list):
+    with JobQueue(studio) as queue:
+        specs = [
+            queue.spec_for(studio.contents / "chelsea.png", [style], settings)
+            for settings in settings_list
+            for style in sorted(studio.styles.iterdir())
+        ]
+        return queue.add(specs)
+
+
+def jobs(studio):
+    with JobQueue(studio) as queue:
+        return {job.id: job for job in queue.jobs()}
+
+
+def test_six_jobs_render_exactly_once_through_two_actors(local_ray, studio):
+    ids = queue_jobs(
+        studio, [RenderSettings(image_size=32, num_iterations=8, seed=s) for s in (1, 2)]
+    )
+    assert len(ids) == 6
+    loop = RayRenderLoop(studio, actors=2, until_idle=True)
+    assert loop.run() == 0
+    done = jobs(studio)
+    assert {job.status for job in done.values()} == {"done"}
+    assert all(job.attempts == 1 for job in done.values())
+    pngs = sorted(studio.renders.glob("*.png"))
+    assert len(pngs) == 6 and {p.stem.rsplit("__", 1)[1] for p in pngs} == set(ids)
+    records = [json.loads(p.with_suffix(".json").read_text()) for p in pngs]
+    assert len({r["actor_pid"] for r in records}) == 2  # both actors rendered
+    assert {r["worker"] for r in records} == {loop.worker_id}
+
+
+def test_a_killed_actor_s_job_is_requeued_and_completed(local_ray, studio):
+    [long_job, *_] = queue_jobs(studio, [RenderSettings(image_size=40, num_iterations=200)])
+    loop = RayRenderLoop(studio, actors=2, until_idle=True)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(j.iteration > 0 for j in jobs(studio).values()):
+        time.sleep(0.2)
+    victim_job = next(j for j in jobs(studio).values() if j.iteration > 0 and j.status == "running")
+    slot = next(s for s in loop.slots if any(job.id == victim_job.id for job in s.jobs))
+    ray.kill(slot.actor)
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    after = jobs(studio)
+    assert {job.status for job in after.values()} == {"done"}
+    assert after[victim_job.id].attempts == 2 and loop.replaced == 1
+    assert len(list(studio.renders.glob("*.png"))) == 3
+    assert long_job in after
