@@ -325,8 +325,20 @@ async def test_loupe_and_compare_rate_too(studio):
         await pilot.press("m", "right", "m", "right", "m", "c")
         assert isinstance(app.screen, CompareScreen) and len(app.screen.panels) == 3
         await pilot.press("right", "x")
+        assert app.screen.focused_row.flag == "reject"
+        await pilot.press("ctrl+z")  # undo in compare redraws the panel from the catalog
+        assert (
+            app.screen.focused_row.flag == ""
+            and ratings_on_disk(studio)[grid.items[1].file][1] == ""
+        )
+        await pilot.press("ctrl+y")
+        assert app.screen.focused_row.flag == "reject"
         await pilot.press("escape")
         assert ratings_on_disk(studio)[grid.items[1].file][1] == "reject"
+        await pilot.press("enter", "2")
+        assert app.screen.row.stars == 2
+        await pilot.press("ctrl+z")
+        assert app.screen.row.stars == 0 and ratings_on_disk(studio)[grid.current.file][0] == 0
 
 
 async def test_marked_renders_are_rated_together(studio):

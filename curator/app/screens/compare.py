@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PIL import Image as PILImage
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
@@ -18,10 +17,10 @@ from stylecore.images import load_rgb
 from ...catalog import RenderRow
 from ..widgets.contact_sheet import caption_markup
 from .loupe import Picture
-from .sheet import RATE_BINDINGS
+from .rating import RATE_BINDINGS, RatingScreen
 
 if TYPE_CHECKING:
-    from ..app import CuratorApp
+    pass
 
 
 class Panel(Vertical):
@@ -47,7 +46,7 @@ class Panel(Vertical):
         self.caption.update(f"{caption_markup(row)}\n[dim]{row.file}[/]")
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(RatingScreen):
     BINDINGS = [
         *RATE_BINDINGS,
         Binding("left,h", "focus_panel(-1)", "←"),
@@ -72,10 +71,6 @@ class CompareScreen(Screen[None]):
         super().__init__()
         self.panels = [Panel(row) for row in rows[:4]]
         self.focus_index = 0
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -113,33 +108,15 @@ class CompareScreen(Screen[None]):
     def focused_row(self) -> RenderRow:
         return self.panels[self.focus_index].row
 
-    def _rate(self, **change: Any) -> None:
-        if self.capp.service.rate([self.focused_row.id], **change):
-            self._rebind()
+    def rating_targets(self) -> list[int]:
+        return [self.focused_row.id]
 
-    def _rebind(self) -> None:
+    def show_changes(self, changed: list[int], *, rated: bool) -> None:
         for panel in self.panels:
             fresh = self.capp.service.get(panel.row.id)
             if fresh is not None:
                 panel.bind(fresh)
         self.capp.refresh_sheet()
-
-    def action_rate(self, stars: int) -> None:
-        self._rate(stars=stars)
-
-    def action_flag(self, flag: str) -> None:
-        self._rate(flag=flag)
-
-    def action_label(self, name: str) -> None:
-        self._rate(label=name, toggle_label=True)
-
-    def action_undo(self) -> None:
-        if self.capp.service.undo():
-            self._rebind()
-
-    def action_redo(self) -> None:
-        if self.capp.service.redo():
-            self._rebind()
 
     def action_close(self) -> None:
         self.app.pop_screen()

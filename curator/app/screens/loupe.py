@@ -11,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
@@ -21,10 +20,10 @@ from stylecore.stats_report import draw_report
 from ...catalog import RenderRow
 from ..graphics import image_class
 from ..widgets.contact_sheet import caption_markup, letterbox
-from .sheet import RATE_BINDINGS
+from .rating import RATE_BINDINGS, RatingScreen
 
 if TYPE_CHECKING:
-    from ..app import CuratorApp
+    pass
 
 
 class Picture(Vertical):
@@ -103,7 +102,7 @@ def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) 
     return "\n".join(lines)
 
 
-class LoupeScreen(Screen[None]):
+class LoupeScreen(RatingScreen):
     """Enter or space on the contact sheet; the same keys rate here."""
 
     BINDINGS = [
@@ -138,10 +137,6 @@ class LoupeScreen(Screen[None]):
         super().__init__()
         self.rows = rows
         self.index = index
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def row(self) -> RenderRow:
@@ -222,30 +217,12 @@ class LoupeScreen(Screen[None]):
 
     # ----------------------------------------------------------------- keys
 
-    def _rate(self, **change: Any) -> None:
-        changed = self.capp.service.rate([self.row.id], **change)
-        if changed:
-            self.show_row()
-            self.capp.refresh_sheet()
+    def rating_targets(self) -> list[int]:
+        return [self.row.id]
 
-    def action_rate(self, stars: int) -> None:
-        self._rate(stars=stars)
-
-    def action_flag(self, flag: str) -> None:
-        self._rate(flag=flag)
-
-    def action_label(self, name: str) -> None:
-        self._rate(label=name, toggle_label=True)
-
-    def action_undo(self) -> None:
-        if self.capp.service.undo():
-            self.show_row()
-            self.capp.refresh_sheet()
-
-    def action_redo(self) -> None:
-        if self.capp.service.redo():
-            self.show_row()
-            self.capp.refresh_sheet()
+    def show_changes(self, changed: list[int], *, rated: bool) -> None:
+        self.show_row()
+        self.capp.refresh_sheet()
 
     def action_step(self, delta: int) -> None:
         index = max(0, min(len(self.rows) - 1, self.index + delta))

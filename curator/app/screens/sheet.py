@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from stylecore.errors import StyleCoreError
@@ -16,25 +15,10 @@ from stylecore.errors import StyleCoreError
 from ...catalog import LABELS, RenderRow
 from ...views import GROUPS, SORTS, ViewSpec, format_filter, parse_filter
 from ..widgets.contact_sheet import ContactSheet
+from .rating import RATE_BINDINGS, RatingScreen
 
 if TYPE_CHECKING:
-    from ..app import CuratorApp
-
-RATING_KEYS = [Binding(str(n), f"rate({n})", f"{n}★", show=n in (0, 5)) for n in range(6)]
-LABEL_KEYS = [
-    Binding(str(key), f"label('{name}')", name, show=False)
-    for key, name in zip(range(6, 10), LABELS[1:5], strict=True)
-]
-#: What the rating and flag keys do, shared by the sheet, the loupe and compare.
-RATE_BINDINGS = [
-    *RATING_KEYS,
-    Binding("x", "flag('reject')", "reject"),
-    Binding("p", "flag('pick')", "pick"),
-    Binding("u", "flag('')", "unflag", show=False),
-    *LABEL_KEYS,
-    Binding("ctrl+z", "undo", "undo", show=False),
-    Binding("ctrl+y", "redo", "redo", show=False),
-]
+    pass
 
 #: Actions of this screen offered in the command palette: (action, title, help).
 COMMANDS = [
@@ -72,7 +56,7 @@ COMMANDS = [
 ]
 
 
-class SheetScreen(Screen[None]):
+class SheetScreen(RatingScreen):
     """Home screen: the live contact sheet."""
 
     BINDINGS = [
@@ -117,10 +101,6 @@ class SheetScreen(Screen[None]):
         self.auto_advance = False
         self.rows_total = 0
         self._status_text = ""
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         service = self.capp.service
@@ -202,12 +182,14 @@ class SheetScreen(Screen[None]):
             return self.sheet.marked_rows()
         return [current]
 
-    def _rate(self, **change: object) -> None:
-        targets = self.targets()
-        if not targets:
-            return
-        changed = self.capp.service.rate([t.id for t in targets], **change)  # type: ignore[arg-type]
-        self.after_rating(changed, advance=True)
+    def rating_targets(self) -> list[int]:
+        return [row.id for row in self.targets()]
+
+    def show_changes(self, changed: list[int], *, rated: bool) -> None:
+        if rated:
+            self.after_rating(changed, advance=True)
+        else:
+            self.refresh_view(keep=changed[0])
 
     def after_rating(self, changed: list[int], advance: bool) -> None:
         """Show new ratings; auto-advance; behave when rated renders leave the filter."""
@@ -241,29 +223,6 @@ class SheetScreen(Screen[None]):
         elif advance and self.auto_advance:
             self.sheet.move(dx=1)
         self.update_status()
-
-    def action_rate(self, stars: int) -> None:
-        self._rate(stars=stars)
-
-    def action_flag(self, flag: str) -> None:
-        self._rate(flag=flag)
-
-    def action_label(self, name: str) -> None:
-        self._rate(label=name, toggle_label=True)
-
-    def action_undo(self) -> None:
-        changed = self.capp.service.undo()
-        if changed:
-            self.refresh_view(keep=changed[0])
-        else:
-            self.notify("nothing to undo", severity="warning")
-
-    def action_redo(self) -> None:
-        changed = self.capp.service.redo()
-        if changed:
-            self.refresh_view(keep=changed[0])
-        else:
-            self.notify("nothing to redo", severity="warning")
 
     # ----------------------------------------------------------------- moving
 

@@ -1,0 +1,77 @@
+"""Lightroom's rating keys, shared by the contact sheet, the loupe and compare: one set of
+bindings and one set of actions; each screen says only which renders a key rates and how it
+shows what changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ...catalog import LABELS
+
+if TYPE_CHECKING:
+    from ..app import CuratorApp
+
+RATING_KEYS = [Binding(str(n), f"rate({n})", f"{n}★", show=n in (0, 5)) for n in range(6)]
+LABEL_KEYS = [
+    Binding(str(key), f"label('{name}')", name, show=False)
+    for key, name in zip(range(6, 10), LABELS[1:5], strict=True)
+]
+#: What the rating and flag keys do, wherever renders are rated.
+RATE_BINDINGS = [
+    *RATING_KEYS,
+    Binding("x", "flag('reject')", "reject"),
+    Binding("p", "flag('pick')", "pick"),
+    Binding("u", "flag('')", "unflag", show=False),
+    *LABEL_KEYS,
+    Binding("ctrl+z", "undo", "undo", show=False),
+    Binding("ctrl+y", "redo", "redo", show=False),
+]
+
+
+class RatingScreen(Screen[None]):
+    """A screen whose keys rate renders. Ratings go through the service (committed at each
+    key, undoable); subclasses supply `rating_targets` and `show_changes`."""
+
+    @property
+    def capp(self) -> CuratorApp:
+        return self.app  # type: ignore[return-value]
+
+    def rating_targets(self) -> list[int]:
+        """Ids of the renders a rating key applies to here."""
+        raise NotImplementedError
+
+    def show_changes(self, changed: list[int], *, rated: bool) -> None:
+        """Redraw after renders changed: by a rating key (`rated`) or by undo and redo."""
+        raise NotImplementedError
+
+    def _rate(self, **change: object) -> None:
+        targets = self.rating_targets()
+        if not targets:
+            return
+        changed = self.capp.service.rate(targets, **change)  # type: ignore[arg-type]
+        if changed:
+            self.show_changes(changed, rated=True)
+
+    def _history(self, changed: list[int], verb: str) -> None:
+        if changed:
+            self.show_changes(changed, rated=False)
+        else:
+            self.notify(f"nothing to {verb}", severity="warning")
+
+    def action_rate(self, stars: int) -> None:
+        self._rate(stars=stars)
+
+    def action_flag(self, flag: str) -> None:
+        self._rate(flag=flag)
+
+    def action_label(self, name: str) -> None:
+        self._rate(label=name, toggle_label=True)
+
+    def action_undo(self) -> None:
+        self._history(self.capp.service.undo(), "undo")
+
+    def action_redo(self) -> None:
+        self._history(self.capp.service.redo(), "redo")
