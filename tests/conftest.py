@@ -28,6 +28,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def sample_studio(root: Path, contents: tuple[str, ...], styles: tuple[str, ...]):
+    """A fresh studio at `root` holding copies of the named bundled samples."""
+    import shutil
+
+    from stylecore.studio import Studio
+
+    studio = Studio.init(root)
+    for name in contents:
+        shutil.copy(CONTENTS / name, studio.contents / name)
+    for name in styles:
+        shutil.copy(STYLES / name, studio.styles / name)
+    return studio
+
+
 @pytest.fixture(scope="session")
 def renderer():
     from stylecore.engine import Renderer

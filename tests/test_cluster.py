@@ -4,7 +4,6 @@ job is requeued and completed. Skipped when Ray (the cluster extra) is not insta
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 
@@ -17,9 +16,8 @@ ray = pytest.importorskip(
 from stylecore.cluster import RayRenderLoop  # noqa: E402
 from stylecore.queue import JobQueue  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
 
-from .conftest import CONTENTS, STYLES  # noqa: E402
+from .conftest import sample_studio  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +30,8 @@ def local_ray():
 
 @pytest.fixture
 def studio(tmp_path):
-    studio = Studio.init(tmp_path / "studio")
-    shutil.copy(CONTENTS / "chelsea.png", studio.contents)
-    for style in ("starry_night.jpg", "the_scream.jpg", "shipwreck.jpg"):
-        shutil.copy(STYLES / style, studio.styles)
-    return studio
+    styles = ("starry_night.jpg", "the_scream.jpg", "shipwreck.jpg")
+    return sample_studio(tmp_path / "studio", ("chelsea.png",), styles)
 
 
 def queue_jobs(studio, settings_list):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,16 +17,14 @@ from stylecore.queue import JobQueue
 from stylecore.settings import RenderSettings
 from stylecore.studio import Studio
 
-from .conftest import CONTENTS, STYLES
+from .conftest import sample_studio
 
 
 @pytest.fixture
 def studio(tmp_path):
-    studio = Studio.init(tmp_path / "studio")
-    shutil.copy(CONTENTS / "chelsea.png", studio.contents / "chelsea.png")
-    for image in ("starry_night.jpg", "the_scream.jpg"):
-        shutil.copy(STYLES / image, studio.styles / image)
-    return studio
+    return sample_studio(
+        tmp_path / "studio", ("chelsea.png",), ("starry_night.jpg", "the_scream.jpg")
+    )
 
 
 def spawn(studio: Studio, *extra: str) -> subprocess.Popen:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,21 +13,16 @@ import pytest
 from stylecore.errors import SettingsError
 from stylecore.queue import MAX_CRASHES, JobQueue
 from stylecore.settings import RenderSettings
-from stylecore.studio import Studio
 
-from .conftest import CONTENTS, STYLES
+from .conftest import sample_studio
 
 TINY = RenderSettings(image_size=32, num_iterations=3)
 
 
 @pytest.fixture
 def studio(tmp_path):
-    studio = Studio.init(tmp_path / "studio")
-    for image in ("chelsea.png", "coffee.png"):
-        shutil.copy(CONTENTS / image, studio.contents / image)
-    for image in ("starry_night.jpg", "the_scream.jpg", "shipwreck.jpg"):
-        shutil.copy(STYLES / image, studio.styles / image)
-    return studio
+    styles = ("starry_night.jpg", "the_scream.jpg", "shipwreck.jpg")
+    return sample_studio(tmp_path / "studio", ("chelsea.png", "coffee.png"), styles)
 
 
 @pytest.fixture

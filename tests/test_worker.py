@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 
@@ -16,21 +15,18 @@ from stylecore.images import read_png_spec
 from stylecore.naming import safe_stem
 from stylecore.queue import JobQueue
 from stylecore.settings import RenderSettings
-from stylecore.studio import Studio
 from stylecore.worker import RenderLoop, render_name
 
-from .conftest import CONTENTS, STYLES
+from .conftest import sample_studio
 
 TINY = RenderSettings(image_size=32, num_iterations=3)
 
 
 @pytest.fixture
 def studio(tmp_path):
-    studio = Studio.init(tmp_path / "studio")
-    shutil.copy(CONTENTS / "chelsea.png", studio.contents / "chelsea.png")
-    for image in ("starry_night.jpg", "the_scream.jpg"):
-        shutil.copy(STYLES / image, studio.styles / image)
-    return studio
+    return sample_studio(
+        tmp_path / "studio", ("chelsea.png",), ("starry_night.jpg", "the_scream.jpg")
+    )
 
 
 def queue_all(studio, settings=TINY):
