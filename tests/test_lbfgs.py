@@ -23,10 +23,8 @@ def _problem(rows: int):
     return objective, x0
 
 
-def test_matches_torch_lbfgs_row_by_row():
-    objective, x0 = _problem(3)
-    x = x0.clone().requires_grad_(True)
-    ours = BatchedLBFGS(x, history_size=5)
+def _closure(x, objective):
+    """What the engine's closure does: fill x.grad, return the per-row losses."""
 
     def closure():
         x.grad = None
@@ -34,6 +32,27 @@ def test_matches_torch_lbfgs_row_by_row():
         losses.sum().backward()
         return losses.detach()
 
+    return closure
+
+
+def _row_closure(objective, y, row, reference):
+    """torch.optim.LBFGS's closure for one row of the problem, the reference to compare to."""
+
+    def closure():
+        reference.zero_grad()
+        loss = objective(y, row).sum()
+        loss.backward()
+        return loss
+
+    return closure
+
+
+def test_matches_torch_lbfgs_row_by_row():
+    objective, x0 = _problem(3)
+    x = x0.clone().requires_grad_(True)
+    ours = BatchedLBFGS(x, history_size=5)
+
+    closure = _closure(x, objective)
     for _ in range(25):
         ours.step(closure)
     for row in range(3):
@@ -42,11 +61,7 @@ def test_matches_torch_lbfgs_row_by_row():
             [y], lr=1, max_iter=1, history_size=5, tolerance_grad=-1, tolerance_change=-1
         )
 
-        def reference_closure(y=y, row=row, reference=reference):
-            reference.zero_grad()
-            loss = objective(y, row).sum()
-            loss.backward()
-            return loss
+        reference_closure = _row_closure(objective, y, row, reference)
 
         for _ in range(25):
             reference.step(reference_closure)
@@ -58,23 +73,14 @@ def test_converges_to_the_minimum():
     x = x0.clone().requires_grad_(True)
     optimiser = BatchedLBFGS(x, history_size=10)
 
-    def closure():
-        x.grad = None
-        losses = objective(x)
-        losses.sum().backward()
-        return losses.detach()
-
+    closure = _closure(x, objective)
     for _ in range(150):
         optimiser.step(closure)
     for row in range(2):
         y = x0[row : row + 1].clone().requires_grad_(True)
         reference = torch.optim.LBFGS([y], max_iter=500, line_search_fn="strong_wolfe")
 
-        def reference_closure(y=y, row=row, reference=reference):
-            reference.zero_grad()
-            loss = objective(y, row).sum()
-            loss.backward()
-            return loss
+        reference_closure = _row_closure(objective, y, row, reference)
 
         reference.step(reference_closure)
         best = objective(y.detach(), row).item()
