@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,40 +197,34 @@ def _studio_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-COMMANDS = ("init", "queue", "render", "list", "rate", "preview", "sheet", "export", "app")
+def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
+    return {
+        "init": cmd_init,
+        "queue": cmd_queue,
+        "render": cmd_render,
+        "list": cmd_list,
+        "rate": cmd_rate,
+        "preview": cmd_preview,
+        "sheet": cmd_sheet,
+        "export": cmd_export,
+        "app": cmd_app,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    handlers = _handlers()
     # `curator` and `curator STUDIO [--graphics ...]` open the app.
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if not argv or (argv[0] not in handlers and argv[0] not in ("-h", "--help", "--version")):
         argv = ["app", *argv]
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "init":
-            return cmd_init(args)
-        if args.command == "queue":
-            return cmd_queue(args)
-        if args.command == "render":
-            return cmd_render(args)
-        if args.command == "list":
-            return cmd_list(args)
-        if args.command == "rate":
-            return cmd_rate(args)
-        if args.command == "preview":
-            return cmd_preview(args)
-        if args.command == "sheet":
-            return cmd_sheet(args)
-        if args.command == "export":
-            return cmd_export(args)
-        if args.command == "app":
-            return cmd_app(args)
+        return handlers[args.command](args)
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 1
 
 
 def cmd_init(args: argparse.Namespace) -> int:
