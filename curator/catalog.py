@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stylecore import db
-from stylecore.studio import Studio
 
 FLAGS = ("", "pick", "reject")
 #: Lightroom's colour labels, on keys 6 to 9.
@@ -210,22 +209,11 @@ def is_render_file(path: Path) -> bool:
     )
 
 
-class Catalog:
+class Catalog(db.Store):
     """The renders table of one studio."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        self.conn = db.connect(studio.db_path)
-        db.migrate(self.conn, "catalog", MIGRATIONS)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    COMPONENT = "catalog"
+    MIGRATIONS = MIGRATIONS
 
     # ----------------------------------------------------------------- files
 

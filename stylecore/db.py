@@ -12,6 +12,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Self
+
+if TYPE_CHECKING:
+    from .studio import Studio
 
 #: How long a writer waits for another to finish before SQLite gives up.
 BUSY_TIMEOUT_MS = 30_000
@@ -69,3 +73,26 @@ def migrate(conn: sqlite3.Connection, component: str, migrations: Sequence[str])
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (no semicolons inside our SQL literals)."""
     return [part.strip() for part in script.split(";") if part.strip()]
+
+
+class Store:
+    """One component's view of the studio database: a connection with the component's
+    migrations applied. Subclasses name the component and its migrations."""
+
+    COMPONENT: ClassVar[str]
+    MIGRATIONS: ClassVar[Sequence[str]]
+
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        studio.state.mkdir(parents=True, exist_ok=True)
+        self.conn = connect(studio.db_path)
+        migrate(self.conn, self.COMPONENT, self.MIGRATIONS)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -17,14 +17,11 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import db
 from .errors import SettingsError
 from .spec import ImageRef, RenderSpec
-
-if TYPE_CHECKING:
-    from .studio import Studio
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
@@ -194,23 +191,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-class JobQueue:
+class JobQueue(db.Store):
     """The queue of one studio. Cheap to create; holds one SQLite connection."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        studio.state.mkdir(parents=True, exist_ok=True)
-        self.conn = db.connect(studio.db_path)
-        db.migrate(self.conn, "queue", MIGRATIONS)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> JobQueue:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    COMPONENT = "queue"
+    MIGRATIONS = MIGRATIONS
 
     # ------------------------------------------------------------------ adding
 

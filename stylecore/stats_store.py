@@ -18,7 +18,7 @@ from . import db
 from .errors import StyleCoreError
 from .spec import file_sha256
 from .stats import METRICS, STATS_VERSION, compute_stats
-from .studio import Studio, list_images
+from .studio import list_images
 
 MIGRATIONS = (
     """
@@ -35,22 +35,11 @@ MIGRATIONS = (
 )
 
 
-class StatsStore:
+class StatsStore(db.Store):
     """Statistics of a studio's images, computed once per file content and role."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        self.conn = db.connect(studio.db_path)
-        db.migrate(self.conn, "stats", MIGRATIONS)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> StatsStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    COMPONENT = "stats"
+    MIGRATIONS = MIGRATIONS
 
     def cached(self, sha256: str, role: str) -> dict[str, Any] | None:
         row = self.conn.execute(
