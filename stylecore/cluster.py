@@ -32,7 +32,7 @@ from .queue import Job
 from .request import RenderRequest, StyleInput
 from .spec import RenderSpec
 from .studio import Studio
-from .worker import LoopEvent, RenderLoop, log
+from .worker import LoopEvent, RenderLoop, log, out_of_memory_message
 
 PROGRESS_EVERY_S = 1.0
 
@@ -89,6 +89,8 @@ class RenderActorImpl:
 
     def render(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Render a batch; one result dict per job: png and record, or error, or cancelled."""
+        import torch
+
         from .output import encode_render
 
         requests: list[RenderRequest] = []
@@ -114,6 +116,14 @@ class RenderActorImpl:
         ids = [job["id"] for job in jobs]
         try:
             results = self._render(requests, ids, specs[0].engine)
+        except torch.OutOfMemoryError:
+            # As the local loop does: retry one at a time, then fail only what does not fit.
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if len(jobs) > 1:
+                return [result for job in jobs for result in self.render([job])]
+            size = requests[0].settings.image_size
+            return [{"id": ids[0], "error": out_of_memory_message(self.device, size)}]
         except RenderCancelled:
             return [{"id": i, "cancelled": True} for i in ids]
         except StyleCoreError as exc:
@@ -134,8 +144,6 @@ class RenderActorImpl:
         ]
 
     def _render(self, requests: list[RenderRequest], ids: list[str], engine: str) -> list[Any]:
-        import torch
-
         def on_progress(progress: Any) -> None:
             with self._lock:
                 if self.cancelled & set(ids):
@@ -157,17 +165,7 @@ class RenderActorImpl:
             from .engine import Renderer
 
             self._renderer = Renderer(self.device)
-        try:
-            return list(self._renderer.render_batch(requests, on_progress))
-        except torch.OutOfMemoryError:
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            if len(requests) == 1:
-                raise StyleCoreError(
-                    f"out of memory on {self.device} at {requests[0].settings.image_size} px; "
-                    "try a smaller image size or --precision bf16"
-                ) from None
-            return [self._renderer.render_batch([r], on_progress)[0] for r in requests]
+        return list(self._renderer.render_batch(requests, on_progress))
 
 
 @dataclass
@@ -279,11 +277,9 @@ class RayRenderLoop(RenderLoop):
             busy = [slot for slot in self.slots if slot.future is not None]
             self.current = [job.id for slot in busy for job in slot.jobs]
             if not busy:
-                if self.until_idle:
-                    break
-                self.on_event(LoopEvent("idle", []))
-                self.stop.wait(self.poll)
-                continue
+                if self.wait_idle():
+                    continue
+                break
             ready, _ = ray.wait([s.future for s in busy], num_returns=1, timeout=0.5)
             for slot in busy:
                 if slot.future in ready:
@@ -358,7 +354,6 @@ class RayRenderLoop(RenderLoop):
         name = render_name(job)
         record = {**result["record"], "worker": self.worker_id, "batch": batch_size}
         write_render_bytes(result["png"], self.studio.renders / name, job.spec, record)
-        self.latest.pop(job.id, None)
         if self.queue.complete(job.id, self.worker_id, name):
             self.rendered += 1
             log.info("done %s -> renders/%s on %s", job.id, name, record.get("node"))

@@ -163,12 +163,18 @@ class RenderLoop:
         while not self.stop.is_set():
             jobs = self.queue.claim(self.worker_id, self.batch)
             if not jobs:
-                if self.until_idle:
-                    break
-                self.on_event(LoopEvent("idle", []))
-                self.stop.wait(self.poll)
-                continue
+                if self.wait_idle():
+                    continue
+                break
             self._run(jobs)
+
+    def wait_idle(self) -> bool:
+        """Nothing to do: wait a poll interval and go on (True), or, `until_idle`, stop."""
+        if self.until_idle:
+            return False
+        self.on_event(LoopEvent("idle", []))
+        self.stop.wait(self.poll)
+        return True
 
     def shutdown(self) -> None:
         """Release what the loop holds beyond the queue (the Ray driver stops its actors)."""
@@ -227,8 +233,7 @@ class RenderLoop:
             for job in jobs:
                 self._fail(
                     job,
-                    f"out of memory on {self.renderer.device} at {size} px; try a smaller "
-                    "image size, --precision bf16, or a smaller --lbfgs-history",
+                    out_of_memory_message(self.renderer.device, size),
                 )
             return
         except StyleCoreError as exc:
@@ -330,6 +335,14 @@ def _setup_log(studio: Studio) -> None:
     )
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+
+def out_of_memory_message(device: object, size: int) -> str:
+    """A job's error when it does not fit on its device even alone."""
+    return (
+        f"out of memory on {device} at {size} px; try a smaller image size, --precision bf16, "
+        "or a smaller --lbfgs-history"
+    )
 
 
 def _remove_stale_temporaries(folder: Path) -> None:

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 ray = pytest.importorskip(
     "ray", reason="Ray is not installed: pip install 'style-curator[cluster]'"
@@ -84,3 +85,40 @@ def test_a_killed_actor_s_job_is_requeued_and_completed(local_ray, studio):
     assert after[victim_job.id].attempts == 2 and loop.replaced == 1
     assert len(list(studio.renders.glob("*.png"))) == 3
     assert long_job in after
+
+
+def _actor_payload(studio, job):
+    spec = job.spec
+    refs = [spec.content, *spec.styles]
+    files = {ref.sha256: (".img", studio.resolve(ref.path).read_bytes()) for ref in refs}
+    return {"id": job.id, "spec": spec.to_dict(), "files": files}
+
+
+def test_an_actor_out_of_memory_retries_alone_then_fails_only_its_job(studio):
+    """The actor itself, in this process (no Ray scheduling): a batch that runs out of memory
+    is retried one job at a time, and a job that does not fit alone fails with a clear error
+    while its batch mates complete, as in the local loop."""
+    from stylecore.cluster import RenderActorImpl
+    from stylecore.engine import Renderer
+
+    tiny = RenderSettings(image_size=32, num_iterations=3)
+    queue_jobs(studio, [tiny])
+    with JobQueue(studio) as queue:
+        claimed = queue.claim("test", 3)
+    poison = claimed[1].id
+
+    class InjectedOOM(Renderer):
+        def render_batch(self, requests, on_progress=None, **kwargs):
+            if len(requests) > 1 or requests[0].key == poison:
+                raise torch.OutOfMemoryError("CUDA out of memory (injected)")
+            return super().render_batch(requests, on_progress, **kwargs)
+
+    actor = RenderActorImpl("cpu")
+    actor._renderer = InjectedOOM("cpu")
+    results = actor.render([_actor_payload(studio, job) for job in claimed])
+    assert [r["id"] for r in results] == [job.id for job in claimed]
+    by_id = {r["id"]: r for r in results}
+    assert by_id[poison]["error"].startswith("out of memory on cpu at 32 px; try a smaller")
+    done = [r for r in results if r["id"] != poison]
+    assert all(r["png"].startswith(b"\x89PNG") and "error" not in r for r in done)
+    assert actor.progress() == {}  # nothing left behind for the driver to poll
