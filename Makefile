@@ -24,9 +24,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# ruff; import-linter's contracts (pyproject.toml: the layers and the service's one door);
+# mypy over stylecore and curator.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check stylecore curator tests bench
 	$(VENV)/bin/ruff format --check stylecore curator tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
 check: lint test

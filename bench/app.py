@@ -32,16 +32,17 @@ from textual import events
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from curator.app import graphics  # noqa: E402
+from curator.app.widgets import picture as graphics  # noqa: E402
 
 graphics.choose("halfcell")
 
 from curator.app.app import CuratorApp  # noqa: E402
 from curator.app.widgets.contact_sheet import ContactSheet  # noqa: E402
 from curator.catalog import Catalog  # noqa: E402
+from curator.service import StudioService  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
 from stylecore.spec import ImageRef, RenderSpec  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
+from stylecore.studio.folder import Studio  # noqa: E402
 
 SIZE = (160, 50)
 
@@ -109,7 +110,7 @@ async def wait_for(pilot, predicate, timeout: float = 60.0) -> float:
 async def measure(studio: Studio, keys: int) -> dict[str, float]:
     results: dict[str, float] = {}
     started = time.perf_counter()
-    app = CuratorApp(studio, watch=True, background_work=False)
+    app = CuratorApp(StudioService(studio), watch=True, background_work=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query(ContactSheet)) and visible_tiles(app))
         results["first_paint_s"] = time.perf_counter() - started

@@ -32,7 +32,7 @@ from curator.catalog import Catalog, Rating  # noqa: E402
 from curator.export import ExportOptions, export_renders  # noqa: E402
 from curator.sheets import SheetOptions, make_sheet  # noqa: E402
 from curator.thumbs import ThumbnailCache  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
+from stylecore.studio.folder import Studio  # noqa: E402
 from tests.studio_factory import add_renders  # noqa: E402
 
 

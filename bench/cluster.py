@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPO))
 import ray  # noqa: E402
 
 from bench.throughput import make_studio  # noqa: E402
-from stylecore.cluster import RayRenderLoop, cluster_logging  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.loops.cluster import RayRenderLoop, cluster_logging  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 
 def main() -> int:

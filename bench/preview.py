@@ -26,12 +26,12 @@ from PIL import Image, ImageOps
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from stylecore.preview import PreviewEngine  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
-from stylecore.request import RenderRequest, StyleInput  # noqa: E402
+from stylecore.loops.local import RenderLoop  # noqa: E402
+from stylecore.preview.engine import PreviewEngine  # noqa: E402
+from stylecore.rendering import RenderRequest, StyleInput  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
-from stylecore.worker import RenderLoop  # noqa: E402
+from stylecore.studio.folder import Studio  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 
 def style_variants(folder: Path, count: int) -> list[Path]:

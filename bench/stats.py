@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from stylecore.images import load_rgb  # noqa: E402
-from stylecore.stats import ANALYSIS_SIZE, analysis_copy, compute_stats  # noqa: E402
+from stylecore.stats.measure import ANALYSIS_SIZE, analysis_copy, compute_stats  # noqa: E402
 
 
 def variants(count: int, folder: Path) -> list[Path]:

@@ -22,11 +22,11 @@ from PIL import Image, ImageOps
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from stylecore.engine import describe_device  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.gatys.engine import describe_device  # noqa: E402
+from stylecore.loops.local import RenderLoop  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.studio import Studio  # noqa: E402
-from stylecore.worker import RenderLoop  # noqa: E402
+from stylecore.studio.folder import Studio  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 
 def make_studio(root: Path) -> Studio:

@@ -1,3 +1,5 @@
 """curator: the terminal app and everything about curating renders."""
 
-__version__ = "0.1.0"
+from stylecore import __version__
+
+__all__ = ["__version__"]

@@ -13,15 +13,13 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stylecore import db
+from stylecore.studio import database as db
 
-FLAGS = ("", "pick", "reject")
-#: Lightroom's colour labels, on keys 6 to 9.
-LABELS = ("", "red", "yellow", "green", "blue", "purple")
+from .ratings import Rating, is_keeper
+
 RENDER_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 
 MIGRATIONS = (
@@ -54,15 +52,6 @@ MIGRATIONS = (
     CREATE INDEX renders_job ON renders (job_id)
     """,
 )
-
-
-@dataclass(frozen=True)
-class Rating:
-    """Stars, flag and label of one render: what undo restores."""
-
-    stars: int = 0
-    flag: str = ""
-    label: str = ""
 
 
 class RenderRow(NamedTuple):
@@ -108,6 +97,10 @@ class RenderRow(NamedTuple):
         return " + ".join(Path(s).stem for s in self.style.split("|") if s) or "?"
 
     @property
+    def is_keeper(self) -> bool:
+        return is_keeper(self.stars, self.flag)
+
+    @property
     def is_preview(self) -> bool:
         return self.engine == "preview"
 
@@ -139,10 +132,10 @@ _FIELDS = RenderRow._fields[:-1]  # every field but spec, in _COLUMNS order
 def _row(record: sqlite3.Row | tuple[Any, ...], spec: bool = False) -> RenderRow:
     """A RenderRow from a query of _COLUMNS (in that order), plus `spec` when asked."""
     values = tuple(record)
-    if spec:
-        raw = values[len(_FIELDS)] if len(values) > len(_FIELDS) else None
-        return RenderRow(*values[: len(_FIELDS)], json.loads(raw) if raw else None)
-    return RenderRow(*values[: len(_FIELDS)])
+    row = RenderRow._make((*values[: len(_FIELDS)], None))
+    if spec and len(values) > len(_FIELDS) and values[len(_FIELDS)]:
+        return row._replace(spec=json.loads(values[len(_FIELDS)]))
+    return row
 
 
 def read_sidecar(png: Path) -> dict[str, Any] | None:
@@ -342,7 +335,7 @@ class Catalog(db.Store):
         now = time.time()
         with db.write_transaction(self.conn):
             for render_id, rating in ratings.items():
-                if not 0 <= rating.stars <= 5 or rating.flag not in FLAGS:
+                if not rating.valid():
                     raise ValueError(f"invalid rating {rating}")
                 self.conn.execute(
                     "UPDATE renders SET stars = ?, flag = ?, label = ?, rated = ? WHERE id = ?",

@@ -19,11 +19,8 @@ from pathlib import Path
 
 import torch
 
-from stylecore.queue import JobQueue
-from stylecore.studio import Studio, list_images
-from stylecore.worker import RenderLoop
-
-from .render_display import RenderDisplay
+from .cli.render import RenderDisplay
+from .service import StudioService
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -35,10 +32,10 @@ num_iterations = 80
 """
 
 
-def make_demo_studio(root: Path) -> Studio:
-    studio = Studio.init(root)
+def make_demo_studio(root: Path) -> StudioService:
+    studio = StudioService.create(root)
     for kind in ("contents", "styles"):
-        for image in list_images(SAMPLES / kind):
+        for image in StudioService.images_in(SAMPLES / kind):
             target = studio.root / kind / image.name
             if not target.exists():
                 shutil.copy2(image, target)
@@ -46,7 +43,7 @@ def make_demo_studio(root: Path) -> Studio:
     text = studio.toml.read_text(encoding="utf-8")
     if "[presets.demo]" not in text:
         studio.toml.write_text(text + DEMO_PRESET, encoding="utf-8")
-    return Studio.open(root)
+    return StudioService.open(root, load_rows=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,31 +54,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-app", action="store_true", help="render in the foreground only")
     parser.add_argument("--graphics", default="auto", help="for the app: auto, sixel, halfcell...")
     args = parser.parse_args(argv)
-    studio = make_demo_studio(args.studio)
+    service = make_demo_studio(args.studio)
+    studio = service.studio
     preset = args.preset or ("final" if torch.cuda.is_available() else "demo")
-    settings = studio.config.preset(preset)
-    with JobQueue(studio) as queue:
-        added, total = queue.add_cross(
-            list_images(studio.contents), list_images(studio.styles), settings
-        )
+    added, total = service.queue_pairs(service.contents(), service.styles(), preset)
     print(f"demo studio: {studio.root}")
-    print(f"queued {len(added)} new job(s) of {total} pairs, preset {preset!r}")
+    print(f"queued {added} new job(s) of {total} pairs, preset {preset!r}")
     if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_app:
-        return run_with_app(studio, args.device, args.graphics)
+        return run_with_app(service, args.device, args.graphics)
     display = RenderDisplay()
-    loop = RenderLoop(studio, device=args.device, until_idle=True, on_event=display.handle)
-    with display:
-        loop.run()
+    with service:
+        loop = service.render_loop(device=args.device, until_idle=True, on_event=display.handle)
+        with display:
+            loop.run()
     print(f"{loop.rendered} rendered, {loop.failed} failed.")
     print(f"Renders and their JSON sidecars are in {studio.renders}/")
-    print(f"Open them with: .venv/bin/curator {studio.root}")
+    print(f"Open them with: curator {studio.root}")
     return 0
 
 
-def run_with_app(studio: Studio, device: str, graphics_mode: str) -> int:
+def run_with_app(service: StudioService, device: str, graphics_mode: str) -> int:
     """Start a render loop for the studio, open the app, stop the loop when the app closes."""
     from .app.app import run_app
 
+    studio = service.studio
     log = open(studio.logs / "demo-loop.log", "ab")  # noqa: SIM115
     loop = subprocess.Popen(
         [sys.executable, "-m", "curator.cli", "render", str(studio.root), "--quiet",
@@ -89,19 +85,20 @@ def run_with_app(studio: Studio, device: str, graphics_mode: str) -> int:
         stdout=log, stderr=log, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        run_app(studio, graphics_mode=graphics_mode)
+        service.reload()
+        run_app(service, graphics_mode=graphics_mode)
     finally:
         if loop.poll() is None:
-            with JobQueue(studio) as queue:
-                queue.request_stop()
+            with StudioService(studio, load_rows=False) as stopper:
+                stopper.stop_loops()
             deadline = time.monotonic() + 30
             while loop.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.2)
             if loop.poll() is None:
                 loop.terminate()
         log.close()
-    with JobQueue(studio) as queue:
-        counts = queue.counts()
+    with StudioService(studio, load_rows=False) as after:
+        counts = after.queue_summary().counts
     print(f"demo studio: {studio.root} ({counts['done']} rendered, {counts['queued']} queued)")
     if counts["queued"]:
         print("the render loop stopped with the app; `make demo` again carries on")

@@ -29,18 +29,11 @@ from PIL import Image
 from stylecore.errors import StyleCoreError
 from stylecore.images import load_rgb
 from stylecore.naming import safe_stem
-from stylecore.studio import Studio
+from stylecore.studio.folder import Studio
 
 from .catalog import RenderRow
+from .ratings import LABEL_BY_NAME
 
-#: Lightroom's label names, which digiKam, darktable and Bridge read too.
-XMP_LABELS = {
-    "red": "Red",
-    "yellow": "Yellow",
-    "green": "Green",
-    "blue": "Blue",
-    "purple": "Purple",
-}
 #: digiKam's pick labels: 0 none, 1 rejected, 2 pending, 3 accepted.
 PICK_LABELS = {"": 0, "reject": 1, "pick": 3}
 PROJECT_NS = "https://github.com/style-curator/ns/render/1.0/"
@@ -88,8 +81,8 @@ class ExportPlan:
 
 
 def default_choice(rows: Sequence[RenderRow]) -> list[RenderRow]:
-    """What export takes when no filter is given: picks, and renders of 4 stars and up."""
-    return [r for r in rows if r.flag != "reject" and (r.flag == "pick" or r.stars >= 4)]
+    """What export takes when no filter is given: the keepers (picks, and 3 stars and up)."""
+    return [row for row in rows if row.is_keeper]
 
 
 def rank(row: RenderRow) -> tuple[int, int, float]:
@@ -310,7 +303,7 @@ def xmp_sidecar(row: RenderRow) -> str:
         **{key: settings[key] for key in recorded if key in settings},
     }
     project = "".join(f"\n      sc:{key}={quoteattr(str(value))}" for key, value in fields.items())
-    label = XMP_LABELS.get(row.label, "")
+    label = LABEL_BY_NAME[row.label].xmp if row.label in LABEL_BY_NAME else ""
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="style-curator">
   <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -22,12 +23,9 @@ from stylecore.images import load_rgb
 
 from .catalog import RenderRow
 from .export import rank
+from .ratings import LABEL_BY_NAME
 
 PAGE_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "a3": (297.0, 420.0)}
-LABEL_RGB = {
-    "red": (208, 80, 74), "yellow": (216, 192, 64), "green": (88, 176, 88),
-    "blue": (74, 128, 208), "purple": (160, 96, 192),
-}  # fmt: skip
 INK, FAINT, PAPER, GOLD = (25, 25, 25), (120, 120, 120), (255, 255, 255), (214, 160, 30)
 
 
@@ -70,20 +68,22 @@ class SheetResult:
 
 
 Loader = Callable[[RenderRow], Image.Image | None]
-PaletteOf = Callable[[RenderRow], list[dict[str, object]] | None]
+PaletteOf = Callable[[RenderRow], list[dict[str, Any]] | None]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+Pages = tuple[list[Image.Image], list[int]]
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> Font:
     try:
         return ImageFont.load_default(size)
     except TypeError:
         return ImageFont.load_default()
 
 
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: object, width: float) -> str:
-    if draw.textlength(text, font=font) <= width:  # type: ignore[arg-type]
+def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
+    if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "...", font=font) > width:  # type: ignore[arg-type]
+    while text and draw.textlength(text + "...", font=font) > width:
         text = text[:-1]
     return text + "..."
 
@@ -115,9 +115,9 @@ def _marks(draw: ImageDraw.ImageDraw, row: RenderRow, x: float, y: float, h: flo
         draw.line([(x, y + h * 0.15), (x + h * 0.7, y + h * 0.85)], fill=(200, 50, 40), width=width)
         draw.line([(x, y + h * 0.85), (x + h * 0.7, y + h * 0.15)], fill=(200, 50, 40), width=width)
         x += h
-    if row.label in LABEL_RGB:
+    if row.label in LABEL_BY_NAME:
         draw.ellipse(
-            [x + h * 0.1, y + h * 0.2, x + h * 0.7, y + h * 0.8], fill=LABEL_RGB[row.label]
+            [x + h * 0.1, y + h * 0.2, x + h * 0.7, y + h * 0.8], fill=LABEL_BY_NAME[row.label].rgb
         )
         x += h
     return x
@@ -175,8 +175,8 @@ class _Frame:
     height: int
     margin: int
     header: int
-    font: object
-    small: object
+    font: Font
+    small: Font
 
 
 def _frame(options: SheetOptions) -> _Frame:
@@ -192,10 +192,10 @@ def _new_page(frame: _Frame, options: SheetOptions, number: int, total: int) -> 
     left = f"{options.title}   |   filter: {options.filter_text}"
     right = f"{date.today().isoformat()}   |   page {number} of {total}"
     y = frame.margin
-    draw.text((frame.margin, y), left, fill=INK, font=frame.font)  # type: ignore[arg-type]
+    draw.text((frame.margin, y), left, fill=INK, font=frame.font)
     draw.text(
-        (frame.width - frame.margin - draw.textlength(right, font=frame.font), y),  # type: ignore[arg-type]
-        right, fill=FAINT, font=frame.font,  # type: ignore[arg-type]
+        (frame.width - frame.margin - draw.textlength(right, font=frame.font), y),
+        right, fill=FAINT, font=frame.font,
     )  # fmt: skip
     line_y = frame.margin + frame.header - max(2, frame.header // 5)
     draw.line([(frame.margin, line_y), (frame.width - frame.margin, line_y)], fill=FAINT)
@@ -225,7 +225,7 @@ def _draw_tile(
     area = (x1 - x0, max(1, image_bottom - y0))
     if image is None:
         draw.rectangle([x0, y0, x1, image_bottom], outline=FAINT)
-        draw.text((x0 + 4, y0 + 4), "cannot read", fill=FAINT, font=frame.small)  # type: ignore[arg-type]
+        draw.text((x0 + 4, y0 + 4), "cannot read", fill=FAINT, font=frame.small)
     else:
         scale = min(area[0] / image.width, area[1] / image.height)
         fitted = image.resize(
@@ -242,17 +242,17 @@ def _draw_tile(
     y += line
     # ASCII only in captions: Pillow's built-in font has no multiplication sign or ellipsis.
     text = _fit_text(draw, f"{row.style_name} x {row.content_name}", frame.small, x1 - x0)
-    draw.text((x0, y), text, fill=INK, font=frame.small)  # type: ignore[arg-type]
+    draw.text((x0, y), text, fill=INK, font=frame.small)
     y += line
     if options.settings:
         text = _fit_text(draw, settings_line(row), frame.small, x1 - x0)
-        draw.text((x0, y), text, fill=FAINT, font=frame.small)  # type: ignore[arg-type]
+        draw.text((x0, y), text, fill=FAINT, font=frame.small)
         y += line
     if strip and palette_of is not None:
         colours = palette_of(row) or []
         left = float(x0)
         for colour in colours:
-            right = left + float(colour["share"]) * (x1 - x0)  # type: ignore[arg-type]
+            right = left + float(colour["share"]) * (x1 - x0)
             draw.rectangle(
                 [round(left), y, max(round(left), round(right) - 1), y + strip],
                 fill=str(colour["hex"]),
@@ -260,7 +260,13 @@ def _draw_tile(
             left = right
 
 
-def _grid_pages(rows, options, load, palette_of, progress):  # type: ignore[no-untyped-def]
+def _grid_pages(
+    rows: Sequence[RenderRow],
+    options: SheetOptions,
+    load: Loader,
+    palette_of: PaletteOf | None,
+    progress: Callable[[int, int], None] | None,
+) -> Pages:
     frame = _frame(options)
     per_page = options.columns * options.rows
     total = max(1, math.ceil(len(rows) / per_page))
@@ -285,7 +291,13 @@ def _grid_pages(rows, options, load, palette_of, progress):  # type: ignore[no-u
     return pages, counts
 
 
-def _matrix_pages(rows, options, load, palette_of, progress):  # type: ignore[no-untyped-def]
+def _matrix_pages(
+    rows: Sequence[RenderRow],
+    options: SheetOptions,
+    load: Loader,
+    palette_of: PaletteOf | None,
+    progress: Callable[[int, int], None] | None,
+) -> Pages:
     """One row per style (or content), one column per content (or style): the best render."""
     by_style = options.matrix == "styles"
     row_key = (lambda r: r.style_name) if by_style else (lambda r: r.content_name)
@@ -317,21 +329,21 @@ def _matrix_pages(rows, options, load, palette_of, progress):  # type: ignore[no
         for c, name in enumerate(col_names):
             x = round(frame.margin + label_w + c * (cell_w + gap))
             text = _fit_text(draw, name, frame.small, cell_w)
-            draw.text((x, top), text, fill=INK, font=frame.small)  # type: ignore[arg-type]
+            draw.text((x, top), text, fill=INK, font=frame.small)
         count = 0
         names = row_names[number * rows_per_page : (number + 1) * rows_per_page]
         for r, name in enumerate(names):
             y0 = round(top + line + 4 + r * (cell_h + gap))
             label = _fit_text(draw, name, frame.small, label_w - gap)
-            draw.text((frame.margin, y0 + cell_h // 3), label, fill=INK, font=frame.small)  # type: ignore[arg-type]
+            draw.text((frame.margin, y0 + cell_h // 3), label, fill=INK, font=frame.small)
             for c, column_name in enumerate(col_names):
                 x0 = round(frame.margin + label_w + c * (cell_w + gap))
-                render = best.get((name, column_name))
+                best_render = best.get((name, column_name))
                 box = (x0, y0, round(x0 + cell_w), y0 + cell_h)
-                _draw_tile(page, render, box, frame, options, load, palette_of, caption=False)
-                if render is not None:
+                _draw_tile(page, best_render, box, frame, options, load, palette_of, caption=False)
+                if best_render is not None:
                     draw = ImageDraw.Draw(page)
-                    _marks(draw, render, x0, y0 + cell_h - line, line * 0.9)
+                    _marks(draw, best_render, x0, y0 + cell_h - line, line * 0.9)
                     count += 1
                     done += 1
                     if progress:

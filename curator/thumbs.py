@@ -9,7 +9,6 @@ on the caller's thread when asked through `request`; a file that cannot be decod
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from stylecore.errors import StyleCoreError
+from stylecore.files import atomic_file
 from stylecore.images import load_rgb
 
 THUMB_SIZE = 256
@@ -119,9 +119,9 @@ class ThumbnailCache:
         cached = self.folder / f"{key}.jpg"
         if cached.exists():
             try:
-                with Image.open(cached) as image:
-                    image.load()
-                    return image.convert("RGB")
+                with Image.open(cached) as stored:
+                    stored.load()
+                    return stored.convert("RGB")
             except OSError:
                 cached.unlink(missing_ok=True)
         try:
@@ -131,10 +131,9 @@ class ThumbnailCache:
         except OSError as exc:
             return ThumbError(str(exc))
         image.thumbnail((self.size, self.size), Image.Resampling.LANCZOS)
-        tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        try:
-            image.save(tmp, "JPEG", quality=90)
-            os.replace(tmp, cached)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        try:  # a cache: no fsync, and a failed write (a full disk) only costs a later decode
+            with atomic_file(cached, inside=self.folder, durable=False) as handle:
+                image.save(handle, "JPEG", quality=90)
+        except (OSError, StyleCoreError):
+            pass
         return image

@@ -11,9 +11,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from stylecore.errors import SettingsError, StyleCoreError
+from stylecore.settings import (
+    INITS,
+    OPTIMIZERS,
+    ORIGINAL_COLORS,
+    POOLINGS,
+    PRECISIONS,
+    RenderSettings,
+)
+
 from . import __version__
-from .errors import SettingsError, StyleCoreError
-from .settings import INITS, OPTIMIZERS, ORIGINAL_COLORS, POOLINGS, PRECISIONS, RenderSettings
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,9 +138,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     # Imported here so `stylecore --help` answers without loading torch.
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .engine import Renderer
-    from .output import sidecar_path, write_render
-    from .spec import ImageRef, RenderSpec
+    from stylecore.gatys.engine import Renderer
+    from stylecore.render_files import sidecar_path, write_render
+    from stylecore.spec import ImageRef, RenderSpec
 
     output: Path = args.output
     if output.suffix.lower() != ".png":
@@ -191,7 +199,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     import json
 
-    from .stats import compute_stats
+    from stylecore.stats.measure import compute_stats
 
     results: list[dict[str, Any]] = []
     failures = 0
@@ -202,7 +210,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failures += 1
     if args.report is not None and results:
-        from .stats_report import draw_report
+        from stylecore.stats.report import draw_report
 
         draw_report(results[0], title=Path(results[0]["file"]).name).save(args.report)
     if args.json:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from .errors import ImageError
+from stylecore.errors import ImageError
+from stylecore.files import atomic_file
 
 #: The short side, in pixels, below which VGG19's four poolings leave nothing to compare.
 MIN_SIDE = 16
@@ -132,47 +130,22 @@ def resize_longest(image: Image.Image, longest: int, *, path: str | Path = "") -
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
-@contextmanager
-def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
-    """A binary file to write that appears at `path` whole or not at all: written under a
-    hidden temporary name beside it, flushed to disk, then renamed into place; on an error the
-    temporary file is removed and `path` is untouched."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save_png_atomic(
-    image: Image.Image, path: str | Path, text: Mapping[str, str] | None = None
+    image: Image.Image,
+    path: str | Path,
+    text: Mapping[str, str] | None = None,
+    *,
+    inside: str | Path | None = None,
 ) -> None:
     """Write `image` as PNG to a temporary name beside `path`, then rename it into place.
 
     A reader (the file watcher, another process) never sees a partial file under `path`.
     """
-    path = Path(path)
     info = PngImagePlugin.PngInfo()
     for key, value in (text or {}).items():
         info.add_itxt(key, value)
-    with atomic_file(path) as handle:
+    with atomic_file(path, inside=inside) as handle:
         image.save(handle, format="PNG", pnginfo=info)
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write a file under a temporary name, flush it to disk, and rename it into place."""
-    with atomic_file(path) as handle:
-        handle.write(data)
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write a text file under a temporary name and rename it into place."""
-    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def read_png_spec(path: str | Path) -> dict[str, object] | None:

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import SettingsError
-from .layers import LAYER_INDEX
+from stylecore.errors import SettingsError
+from stylecore.vgg_layers import LAYER_INDEX
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "random", "image")

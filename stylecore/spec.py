@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ImageError, SettingsError
-from .request import RenderRequest, StyleInput
-from .settings import RenderSettings
+from stylecore.errors import ImageError, SettingsError
+from stylecore.rendering import RenderRequest, StyleInput
+from stylecore.settings import RenderSettings
 
 ENGINES = ("gatys", "preview")
 _DEFAULTS = RenderSettings().to_dict()

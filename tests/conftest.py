@@ -15,24 +15,11 @@ CONTENTS = SAMPLES / "contents"
 STYLES = SAMPLES / "styles"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --run-slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
-
-
 def sample_studio(root: Path, contents: tuple[str, ...], styles: tuple[str, ...]):
     """A fresh studio at `root` holding copies of the named bundled samples."""
     import shutil
 
-    from stylecore.studio import Studio
+    from stylecore.studio.folder import Studio
 
     studio = Studio.init(root)
     for name in contents:
@@ -44,7 +31,7 @@ def sample_studio(root: Path, contents: tuple[str, ...], styles: tuple[str, ...]
 
 @pytest.fixture(scope="session")
 def renderer():
-    from stylecore.engine import Renderer
+    from stylecore.gatys.engine import Renderer
 
     return Renderer("cpu")
 

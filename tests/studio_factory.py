@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from stylecore.output import write_render
+from stylecore.render_files import write_render
 from stylecore.settings import RenderSettings
 from stylecore.spec import ImageRef, RenderSpec
-from stylecore.studio import Studio
+from stylecore.studio.folder import Studio
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"

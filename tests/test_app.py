@@ -6,9 +6,8 @@ import threading
 import time
 
 import pytest
-from PIL import Image
 
-from curator.app import graphics
+from curator.app.widgets import picture as graphics
 
 graphics.choose("halfcell")  # before anything draws: no terminal probing in tests
 
@@ -21,9 +20,10 @@ from curator.app.screens.sheet import SheetScreen  # noqa: E402
 from curator.app.screens.styles import StyleItem, StylesScreen  # noqa: E402
 from curator.app.widgets.contact_sheet import ContactSheet  # noqa: E402
 from curator.catalog import Catalog  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
+from curator.service import StudioService  # noqa: E402
+from stylecore.loops.local import RenderLoop  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.worker import RenderLoop  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 from .studio_factory import add_renders, make_studio  # noqa: E402
 
@@ -38,7 +38,7 @@ def studio(tmp_path):
 def make_app(studio, **kwargs):
     kwargs.setdefault("watch", False)
     kwargs.setdefault("background_work", False)
-    app = CuratorApp(studio, **kwargs)
+    app = CuratorApp(StudioService(studio), **kwargs)
     app.service.rescan()
     return app
 
@@ -397,15 +397,6 @@ async def test_darkroom_is_neutral_grey(studio):
         for colour in (theme.background, theme.surface, theme.panel):
             red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             assert red == green == blue and 80 <= red <= 140
-
-
-def test_thumbnail_cache_on_disk(studio):
-    app = make_app(studio)
-    render = studio.renders / app.service.rows[0].file
-    thumb = app.service.thumbs.get(render)
-    assert isinstance(thumb, Image.Image)
-    assert len(list(studio.thumbs.glob("*.jpg"))) == 1
-    app.service.close()
 
 
 async def test_export_and_sheet_from_the_app(studio):

@@ -15,13 +15,13 @@ from .studio_factory import make_studio
 CHILD = textwrap.dedent(
     """
     import asyncio, sys, time
-    from curator.app import graphics
+    from curator.app.widgets import picture as graphics
     graphics.choose("halfcell")
     from curator.app.app import CuratorApp
-    from stylecore.studio import Studio
+    from curator.service import StudioService
 
     async def main():
-        app = CuratorApp(Studio.open(sys.argv[1]), watch=False, background_work=False)
+        app = CuratorApp(StudioService.open(sys.argv[1]), watch=False, background_work=False)
         app.service.rescan()
         async with app.run_test(size=(160, 50)) as pilot:
             await pilot.press("5", "right", "x", "right", "p", "7")

@@ -14,9 +14,9 @@ ray = pytest.importorskip(
     "ray", reason="Ray is not installed: pip install 'style-curator[cluster]'"
 )
 
-from stylecore.cluster import RayRenderLoop  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.loops.cluster import RayRenderLoop  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 from .conftest import sample_studio  # noqa: E402
 
@@ -98,8 +98,8 @@ def test_an_actor_out_of_memory_retries_alone_then_fails_only_its_job(studio):
     """The actor itself, in this process (no Ray scheduling): a batch that runs out of memory
     is retried one job at a time, and a job that does not fit alone fails with a clear error
     while its batch mates complete, as in the local loop."""
-    from stylecore.cluster import RenderActorImpl
-    from stylecore.engine import Renderer
+    from stylecore.gatys.engine import Renderer
+    from stylecore.loops.cluster import RenderActorImpl
 
     tiny = RenderSettings(image_size=32, num_iterations=3)
     queue_jobs(studio, [tiny])

@@ -7,11 +7,11 @@ import pytest
 import torch
 from PIL import Image
 
-from stylecore import color
-from stylecore.engine import pil_to_rgb, resolve_device
 from stylecore.errors import DeviceError, ImageError, RenderCancelled, SettingsError
+from stylecore.gatys import color
+from stylecore.gatys.engine import pil_to_rgb, resolve_device
 from stylecore.images import load_rgb, resize_longest
-from stylecore.request import RenderRequest, StyleInput
+from stylecore.rendering import RenderRequest, StyleInput
 
 
 def request(content, *styles, settings, weights=None, init_image=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from stylecore.lbfgs import BatchedLBFGS
+from stylecore.gatys.lbfgs import BatchedLBFGS
 
 
 def _problem(rows: int):

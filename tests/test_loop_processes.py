@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from stylecore.queue import JobQueue
 from stylecore.settings import RenderSettings
-from stylecore.studio import Studio
+from stylecore.studio.folder import Studio
+from stylecore.studio.queue import JobQueue
 
 from .conftest import sample_studio
 
@@ -84,14 +84,14 @@ def test_two_loops_render_each_job_exactly_once(studio):
     loops = [spawn(studio, "--stale-after", "30") for _ in range(2)]
     try:
         with JobQueue(studio) as queue:
-            wait_for(lambda: len(queue.live_workers()) == 2, timeout=120)
+            wait_for(lambda: len(queue.loops.live()) == 2, timeout=120)
         ids = queue_jobs(
             studio, [RenderSettings(image_size=32, num_iterations=10, seed=s) for s in range(10)]
         )
         assert len(ids) == 20
         wait_for(lambda: all(j.status == "done" for j in snapshot(studio).values()), timeout=300)
         with JobQueue(studio) as queue:
-            queue.request_stop()
+            queue.loops.request_stop()
         for loop in loops:
             assert loop.wait(timeout=60) == 0
     finally:
@@ -158,5 +158,5 @@ def test_sigterm_requeues_and_exits_cleanly(studio):
     assert {job.status for job in jobs.values()} == {"queued"}
     assert all(job.attempts == 0 and job.holder is None for job in jobs.values())
     with JobQueue(studio) as queue:
-        assert queue.workers() == []
+        assert queue.loops.all() == []
     assert not list(studio.renders.glob("*.png"))

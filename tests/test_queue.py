@@ -11,8 +11,8 @@ import time
 import pytest
 
 from stylecore.errors import SettingsError
-from stylecore.queue import MAX_CRASHES, JobQueue
 from stylecore.settings import RenderSettings
+from stylecore.studio.queue import MAX_CRASHES, JobQueue
 
 from .conftest import sample_studio
 
@@ -188,10 +188,10 @@ def test_migrations_are_recorded_once(studio):
 
 def test_workers_registry_and_stop_requests(queue):
     worker = f"{socket.gethostname()}:{os.getpid()}:feed"
-    queue.register_worker(worker, "cpu")
-    assert [w.id for w in queue.live_workers()] == [worker]
-    assert queue.worker_beat(worker, [], "idle") is False
-    queue.request_stop()
-    assert queue.worker_beat(worker, [], "idle") is True
-    queue.unregister_worker(worker)
-    assert queue.workers() == []
+    queue.loops.register(worker, "cpu")
+    assert [w.id for w in queue.loops.live()] == [worker]
+    assert queue.loops.beat(worker, [], "idle") is False
+    queue.loops.request_stop()
+    assert queue.loops.beat(worker, [], "idle") is True
+    queue.loops.unregister(worker)
+    assert queue.loops.all() == []

@@ -10,12 +10,12 @@ import asyncio
 import pytest
 from PIL import Image
 
-from curator.app import graphics
+from curator.app.widgets import picture as graphics
 
 graphics.choose("halfcell")
 
 from curator.app.widgets.contact_sheet import ContactSheet  # noqa: E402
-from stylecore.queue import JobQueue  # noqa: E402
+from stylecore.studio.queue import JobQueue  # noqa: E402
 
 from .studio_factory import make_studio  # noqa: E402
 from .test_app import make_app  # noqa: E402

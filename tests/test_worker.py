@@ -10,12 +10,12 @@ import pytest
 import torch
 from PIL import Image
 
-from stylecore.engine import Renderer
+from stylecore.gatys.engine import Renderer
 from stylecore.images import read_png_spec
+from stylecore.loops.local import RenderLoop, render_name
 from stylecore.naming import safe_stem
-from stylecore.queue import JobQueue
 from stylecore.settings import RenderSettings
-from stylecore.worker import RenderLoop, render_name
+from stylecore.studio.queue import JobQueue
 
 from .conftest import sample_studio
 
@@ -61,7 +61,7 @@ def test_renders_every_job_once_with_sidecars(studio, renderer):
     )
     assert (studio.logs / "render.log").read_text().count("done ") == 2
     with JobQueue(studio) as queue:
-        assert queue.workers() == []  # unregistered on the way out
+        assert queue.loops.all() == []  # unregistered on the way out
 
 
 def test_corrupt_style_fails_only_its_jobs(studio, renderer):
@@ -132,12 +132,12 @@ def test_cancel_stops_a_running_job_and_stop_requeues(studio, renderer):
     first = next(i for i, j in jobs(studio).items() if j.status == "running")
     second = next(i for i in jobs(studio) if i != first)
     with JobQueue(studio) as queue:
-        assert [w.state for w in queue.live_workers()] == ["rendering"]
+        assert [w.state for w in queue.loops.live()] == ["rendering"]
         queue.cancel([first])
     _wait_for(lambda: jobs(studio)[second].status == "running")  # moved on within seconds
     assert jobs(studio)[first].status == "cancelled"
     with JobQueue(studio) as queue:
-        queue.request_stop()
+        queue.loops.request_stop()
     thread.join(timeout=30)
     assert not thread.is_alive()
     after = jobs(studio)[second]

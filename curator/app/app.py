@@ -10,12 +10,9 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 
-from stylecore.studio import Studio
-
-from ..service import StudioService
-from ..watcher import Changes, FolderWatcher
-from . import graphics
+from ..service import Changes, StudioService
 from .themes import DEFAULT_THEME, load_themes
+from .widgets import picture
 
 
 class RendersChanged(Message):
@@ -44,19 +41,19 @@ class CuratorApp(App[None]):
 
     def __init__(
         self,
-        studio: Studio,
+        service: StudioService,
         *,
         theme: str | None = None,
         watch: bool = True,
         background_work: bool = True,
     ) -> None:
+        """The app over an open studio; it closes `service` when it ends."""
         super().__init__()
-        self.studio = studio
-        self.service = StudioService(studio)
+        self.service = service
+        self.studio = service.studio
         self.watch_files = watch
         self.background_work = background_work
         self.requested_theme = theme or DEFAULT_THEME
-        self.watcher: FolderWatcher | None = None
         self.queue_summary = ""
 
     # ----------------------------------------------------------------- lifecycle
@@ -78,19 +75,16 @@ class CuratorApp(App[None]):
         self.push_screen(SheetScreen())
         self.set_interval(2.0, self.refresh_queue_summary)
         if self.watch_files:
-            self.watcher = FolderWatcher(
-                {"renders": self.studio.renders, "styles": self.studio.styles,
-                 "contents": self.studio.contents},
-                lambda changes: self.post_message(RendersChanged(changes)),
-            )  # fmt: skip
-            self.watcher.start()
+            self.service.watch(self._files_changed)
         if self.background_work:
             self.rescan_in_background()
             self.stats_in_background()
 
+    def _files_changed(self, changes: Changes) -> None:
+        """From the watcher's thread: hand the batch to the app's thread."""
+        self.post_message(RendersChanged(changes))
+
     def on_unmount(self) -> None:
-        if self.watcher is not None:
-            self.watcher.stop()
         self.service.close()
 
     # ----------------------------------------------------------------- background work
@@ -98,21 +92,13 @@ class CuratorApp(App[None]):
     @work(thread=True, exclusive=True, group="rescan")
     def rescan_in_background(self) -> None:
         """Reconcile the catalog with renders/ (renders made while the app was closed)."""
-        from ..catalog import Catalog
-
-        with Catalog(self.studio) as catalog:
-            changed, gone, _ = catalog.scan()
-        if changed or gone:
+        if self.service.rescan():
             self.post_message(RescanDone())
 
     @work(thread=True, exclusive=True, group="stats")
     def stats_in_background(self) -> None:
         """Measure styles and contents that have no statistics yet."""
-        from stylecore.stats_store import StatsStore
-
-        with StatsStore(self.studio) as store:
-            done = store.compute_missing()
-        if done:
+        if self.service.compute_missing_stats():
             self.post_message(StatsDone())
 
     def on_rescan_done(self, message: RescanDone) -> None:
@@ -120,9 +106,12 @@ class CuratorApp(App[None]):
         self.refresh_sheet()
 
     def on_stats_done(self, message: StatsDone) -> None:
-        self.service._style_stats.clear()
+        from .screens.styles import StylesScreen
+
         if self.is_screen_installed("styles"):
-            self.get_screen("styles").refresh_rows()  # type: ignore[attr-defined]
+            styles = self.get_screen("styles")
+            if isinstance(styles, StylesScreen):
+                styles.refresh_rows()
 
     def on_renders_changed(self, message: RendersChanged) -> None:
         self.service.apply_changes(message.changes)
@@ -139,11 +128,7 @@ class CuratorApp(App[None]):
                 screen.refresh_view()
 
     def refresh_queue_summary(self) -> None:
-        counts = self.service.queue.counts()
-        loops = len(self.service.loops())
-        parts = [f"{counts[s]} {s}" for s in ("running", "queued", "failed") if counts[s]]
-        loop_text = f"{loops} loop{'s' if loops != 1 else ''}" if loops else "no render loop"
-        self.queue_summary = f"queue: {', '.join(parts) or 'empty'} · {loop_text}"
+        self.queue_summary = self.service.queue_summary().describe()
         from .screens.sheet import SheetScreen
 
         if isinstance(self.screen, SheetScreen):
@@ -187,7 +172,7 @@ class CuratorApp(App[None]):
             yield SystemCommand(title, help_text, partial(screen.run_action, action))
 
 
-def run_app(studio: Studio, graphics_mode: str = "auto", theme: str | None = None) -> None:
+def run_app(service: StudioService, graphics_mode: str = "auto", theme: str | None = None) -> None:
     """Choose the image renderer (before Textual owns the terminal), then run."""
-    graphics.choose(graphics_mode)
-    CuratorApp(studio, theme=theme).run()
+    picture.choose(graphics_mode)
+    CuratorApp(service, theme=theme).run()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PIL import Image as PILImage
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,15 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
-from stylecore.images import load_rgb
 
-from ...catalog import RenderRow
+from ...service import PictureImage, RenderRow
 from ..widgets.contact_sheet import caption_markup
-from .loupe import Picture
+from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen
-
-if TYPE_CHECKING:
-    pass
 
 
 class Panel(Vertical):
@@ -90,7 +83,9 @@ class CompareScreen(RatingScreen):
     def load_pictures(self) -> None:
         for panel in self.panels:
             try:
-                image: PILImage.Image | None = load_rgb(self.capp.service.render_path(panel.row))
+                image: PictureImage | None = self.capp.service.load_image(
+                    self.capp.service.render_path(panel.row)
+                )
                 message = ""
             except StyleCoreError as exc:
                 image, message = None, str(exc)

@@ -4,78 +4,20 @@ style might have worked (the style's statistics, drawn)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PIL import Image as PILImage
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
-from stylecore.images import load_rgb
-from stylecore.stats_report import draw_report
 
-from ...catalog import RenderRow
-from ..graphics import image_class
-from ..widgets.contact_sheet import caption_markup, letterbox
+from ...service import PictureImage, RenderRow, ThumbError
+from ..widgets.contact_sheet import caption_markup
+from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen
-
-if TYPE_CHECKING:
-    pass
-
-
-class Picture(Vertical):
-    """An image (real pixels when graphics allow) or a message in its place.
-
-    The image is letterboxed to the widget's size, so it is applied only once the widget has
-    one (on resize): an early `show` is remembered, not drawn at a guessed size.
-    """
-
-    DEFAULT_CSS = """
-    Picture { align: center middle; }
-    Picture > .image { width: auto; height: auto; }
-    Picture > .message { width: 1fr; text-align: center; color: $text-muted; }
-    """
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        cls = image_class()
-        self.image_widget = cls(None, classes="image") if cls is not None else None
-        self.message = Static("…", classes="message")
-        self._wanted: tuple[PILImage.Image | None, str, object] = (None, "", None)
-
-    def compose(self) -> ComposeResult:
-        if self.image_widget is not None:
-            yield self.image_widget
-        yield self.message
-
-    def show(self, image: PILImage.Image | None, message: str = "", key: object = None) -> None:
-        self._wanted = (image, message, key)
-        self._apply()
-
-    def on_resize(self) -> None:
-        self._apply()
-
-    def _apply(self) -> None:
-        image, message, key = self._wanted
-        size = self.content_size
-        if image is not None and self.image_widget is not None:
-            if not size.width or not size.height:
-                return  # not laid out yet: on_resize applies it
-            colour = self.background_colors[1]
-            self.image_widget.image = letterbox(
-                image, key if key is not None else id(image), (size.width, size.height),
-                (colour.r, colour.g, colour.b),
-            )  # fmt: skip
-            self.image_widget.display = True
-            self.message.display = False
-            return
-        if self.image_widget is not None:
-            self.image_widget.display = False
-        self.message.display = True
-        self.message.update(message or ("no graphics" if image is not None else "…"))
 
 
 def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) -> str:
@@ -178,39 +120,30 @@ class LoupeScreen(RatingScreen):
         sources: list[tuple[str, Path | None]] = [
             ("#render", service.render_path(row)),
             ("#content", service.content_path(row)),
-            ("#style", (service.style_paths(row) or [None])[0]),
+            ("#style", next(iter(service.style_paths(row)), None)),
         ]
         for picture_id, path in sources:
             if path is None:
                 self.app.call_from_thread(self._show, picture_id, None, "unknown")
                 continue
             try:
-                image = load_rgb(path) if picture_id == "#render" else service.thumbs.get(path)
-                if not isinstance(image, PILImage.Image):
-                    raise StyleCoreError(getattr(image, "message", "cannot show"))
+                if picture_id == "#render":
+                    image = service.load_image(path)
+                else:
+                    thumb = service.thumbs.get(path)
+                    if isinstance(thumb, ThumbError):
+                        raise StyleCoreError(thumb.message)
+                    image = thumb
                 self.app.call_from_thread(self._show, picture_id, image, "", (path, row.id))
             except StyleCoreError as exc:
                 self.app.call_from_thread(self._show, picture_id, None, str(exc))
-        report = self._style_report(row)
+        report = service.style_report(row)
         self.app.call_from_thread(
             self._show, "#report", report, "style statistics not measured yet", ("report", row.id)
         )
 
-    def _style_report(self, row: RenderRow) -> PILImage.Image | None:
-        from stylecore.stats_store import StatsStore
-
-        styles = self.capp.service.style_paths(row)
-        if not styles or not styles[0].exists():
-            return None
-        with StatsStore(self.capp.studio) as store:  # its own connection: this is a worker thread
-            try:
-                stats = store.get(styles[0], "style")
-            except StyleCoreError:
-                return None
-        return draw_report(stats, title=f"style: {styles[0].name}")
-
     def _show(
-        self, picture_id: str, image: PILImage.Image | None, message: str, key: object = None
+        self, picture_id: str, image: PictureImage | None, message: str, key: object = None
     ) -> None:
         if self.is_attached:
             self.query_one(picture_id, Picture).show(image, message, key)

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...catalog import RenderRow
-
-if TYPE_CHECKING:
-    from ..app import CuratorApp
+from ...service import ExportOptions, RenderRow, SheetOptions
+from .base import CuratorModal
 
 SCOPES = (
-    ("picks and 4 stars and up", "keepers"),
+    ("keepers: picks and 3 stars and up", "keepers"),
     ("every render in the current view", "view"),
     ("marked renders", "marked"),
 )
 
 
-class _OutputDialog(ModalScreen[None]):
+class _OutputDialog(CuratorModal[None]):
     BINDINGS = [Binding("escape", "close", "close")]
     DEFAULT_CSS = """
     _OutputDialog { align: center middle; }
@@ -44,19 +40,13 @@ class _OutputDialog(ModalScreen[None]):
         self.view_rows = view_rows
         self.marked = marked
 
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
-
     def chosen(self) -> list[RenderRow]:
-        from ...export import default_choice
-
         scope = self.query_one("#scope", Select).value
         if scope == "view":
             return list(self.view_rows)
         if scope == "marked":
             return list(self.marked)
-        return default_choice(self.view_rows)
+        return [row for row in self.view_rows if row.is_keeper]
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         """From the worker thread."""
@@ -107,8 +97,6 @@ class ExportDialog(_OutputDialog):
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
-        from ...export import ExportOptions
-
         rows = self.chosen()
         if not rows:
             self.query_one("#result", Static).update("nothing to export in that scope")
@@ -124,14 +112,10 @@ class ExportDialog(_OutputDialog):
         self.run_export(rows, options)
 
     @work(thread=True, exclusive=True, group="export")
-    def run_export(self, rows: list[RenderRow], options: Any) -> None:
-        from ...catalog import Catalog
-        from ...export import export_renders
-
+    def run_export(self, rows: list[RenderRow], options: ExportOptions) -> None:
+        service = self.capp.service
         try:
-            with Catalog(self.capp.studio) as catalog:  # its own connection: a worker thread
-                full = [catalog.get(row.id) or row for row in rows]
-            export_renders(self.capp.studio, full, options, self.progress)
+            service.export(service.plan_export(rows, options), self.progress)
         except StyleCoreError as exc:
             self.finish(str(exc), error=True)
             return
@@ -148,7 +132,7 @@ class SheetDialog(_OutputDialog):
             yield Input(str(default), id="destination")
             yield Select(
                 [("every render in the current view", "view"), ("marked renders", "marked"),
-                 ("picks and 4 stars and up", "keepers")],
+                 ("keepers: picks and 3 stars and up", "keepers")],
                 value="view", allow_blank=False, id="scope",
             )  # fmt: skip
             yield Select(
@@ -168,8 +152,6 @@ class SheetDialog(_OutputDialog):
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
-        from ...sheets import SheetOptions
-
         rows = self.chosen()
         if not rows:
             self.query_one("#result", Static).update("no renders in that scope")
@@ -187,22 +169,10 @@ class SheetDialog(_OutputDialog):
         )
 
     @work(thread=True, exclusive=True, group="sheet")
-    def write_sheet(self, rows: list[RenderRow], output: Path, options: Any) -> None:
-        from ...catalog import Catalog
-        from ...sheets import default_loader, make_sheet
-
-        studio = self.capp.studio
+    def write_sheet(self, rows: list[RenderRow], output: Path, options: SheetOptions) -> None:
         try:
-            with Catalog(studio) as catalog:
-                full = [catalog.get(row.id) or row for row in rows] if options.settings else rows
-            from stylecore.stats_store import StatsStore
-
-            with StatsStore(studio) as store:
-                shas = {row.style_shas[0] for row in full if row.style_shas}
-                palettes = {sha: (store.cached(sha, "style") or {}).get("palette") for sha in shas}
-            result = make_sheet(
-                full, output, options, default_loader(studio.renders),
-                lambda row: palettes.get(row.style_shas[0]) if row.style_shas else None,
+            result = self.capp.service.make_sheet(
+                rows, output, options,
                 lambda done, total: self.progress(done, total, f"{done} of {total}"),
             )  # fmt: skip
         except StyleCoreError as exc:

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-if TYPE_CHECKING:
-    from stylecore.queue import Job
+from .base import CuratorScreen
 
-    from ..app import CuratorApp
+if TYPE_CHECKING:
+    from ...service import Job
 
 BAR_WIDTH = 16
 
@@ -36,7 +35,7 @@ def eta_text(job: Job) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(CuratorScreen):
     """Q on the contact sheet. Follows the loops' progress every second."""
 
     BINDINGS = [
@@ -64,10 +63,6 @@ class QueueScreen(Screen[None]):
         ("queue_pairs", "Queue new pairs", "Choose contents, styles and a preset"),
         ("close", "Back to the contact sheet", "Leave the queue screen"),
     ]
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="loops")

@@ -4,15 +4,10 @@ shows what changed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.binding import Binding
-from textual.screen import Screen
 
-from ...catalog import LABELS
-
-if TYPE_CHECKING:
-    from ..app import CuratorApp
+from ...service import LABELS
+from .base import CuratorScreen
 
 RATING_KEYS = [Binding(str(n), f"rate({n})", f"{n}★", show=n in (0, 5)) for n in range(6)]
 LABEL_KEYS = [
@@ -31,13 +26,9 @@ RATE_BINDINGS = [
 ]
 
 
-class RatingScreen(Screen[None]):
+class RatingScreen(CuratorScreen):
     """A screen whose keys rate renders. Ratings go through the service (committed at each
     key, undoable); subclasses supply `rating_targets` and `show_changes`."""
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     def rating_targets(self) -> list[int]:
         """Ids of the renders a rating key applies to here."""
@@ -47,11 +38,20 @@ class RatingScreen(Screen[None]):
         """Redraw after renders changed: by a rating key (`rated`) or by undo and redo."""
         raise NotImplementedError
 
-    def _rate(self, **change: object) -> None:
+    def _rate(
+        self,
+        *,
+        stars: int | None = None,
+        flag: str | None = None,
+        label: str | None = None,
+        toggle_label: bool = False,
+    ) -> None:
         targets = self.rating_targets()
         if not targets:
             return
-        changed = self.capp.service.rate(targets, **change)  # type: ignore[arg-type]
+        changed = self.capp.service.rate(
+            targets, stars=stars, flag=flag, label=label, toggle_label=toggle_label
+        )
         if changed:
             self.show_changes(changed, rated=True)
 

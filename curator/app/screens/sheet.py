@@ -12,8 +12,7 @@ from textual.widgets import Footer, Input, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...catalog import LABELS, RenderRow
-from ...views import GROUPS, SORTS, ViewSpec, format_filter, parse_filter
+from ...service import GROUPS, LABELS, SORTS, RenderRow, ViewSpec, format_filter, parse_filter
 from ..widgets.contact_sheet import ContactSheet
 from .rating import RATE_BINDINGS, RatingScreen
 
@@ -152,7 +151,10 @@ class SheetScreen(RatingScreen):
             parts.append("auto-advance")
         parts.append(self.capp.queue_summary)
         text = "  │  ".join(parts)
-        status = self.query_one("#status", Static)
+        found = self.query("#status")
+        if not found:  # the timer can fire before this screen has composed
+            return
+        status = found.first(Static)
         if text != self._status_text:
             self._status_text = text
             status.update(text, layout=False)

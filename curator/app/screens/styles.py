@@ -3,20 +3,15 @@ which statistics predict keepers; queue a style on chosen contents from here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, ListItem, ListView, Static
 
-from ...service import StyleEntry
-from .loupe import Picture
-
-if TYPE_CHECKING:
-    from ..app import CuratorApp
+from ...service import PictureImage, StyleEntry, ThumbError
+from ..widgets.picture import Picture
+from .base import CuratorScreen
 
 #: (key, title) of the sort orders the `s` key cycles through.
 STYLE_SORTS = (
@@ -42,6 +37,10 @@ def style_line(entry: StyleEntry) -> str:
     )
     swatches = "".join(f"[on {c['hex']}]   [/]" for c in stats.get("palette", []))
     return f"[b]{entry.name}[/]   {rate}   {swatches}\n{numbers}\n[i]{stats['verdict']}[/]"
+
+
+def _picture(thumb: PictureImage | ThumbError | None) -> PictureImage | None:
+    return None if thumb is None or isinstance(thumb, ThumbError) else thumb
 
 
 def sort_entries(entries: list[StyleEntry], key: str) -> list[StyleEntry]:
@@ -72,7 +71,7 @@ class StyleItem(ListItem):
             yield self.text
 
 
-class StylesScreen(Screen[None]):
+class StylesScreen(CuratorScreen):
     """S on the contact sheet."""
 
     BINDINGS = [
@@ -95,10 +94,6 @@ class StylesScreen(Screen[None]):
         super().__init__()
         self.sort_index = 0
         self.entries: list[StyleEntry] = []
-
-    @property
-    def capp(self) -> CuratorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="styles-head")
@@ -140,9 +135,7 @@ class StylesScreen(Screen[None]):
             if thumb is None:
                 service.thumbs.request(entry.path, lambda path, t: self._thumb_ready(path))
             else:
-                self.call_after_refresh(
-                    item.picture.show, thumb if not hasattr(thumb, "message") else None
-                )
+                self.call_after_refresh(item.picture.show, _picture(thumb))
         listing.index = min(index, max(0, len(self.entries) - 1))
         listing.focus()
 
@@ -153,7 +146,7 @@ class StylesScreen(Screen[None]):
         for item in self.query(StyleItem):
             if item.entry.path == path:
                 thumb = self.capp.service.thumbs.cached(item.entry.path)
-                item.picture.show(thumb if not hasattr(thumb, "message") else None)  # type: ignore[arg-type]
+                item.picture.show(_picture(thumb))
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(STYLE_SORTS)

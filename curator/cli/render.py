@@ -1,14 +1,16 @@
-"""What `curator render` shows: a progress bar per job in hand, a line per finished job."""
+"""`curator render`: the render loop, with a progress bar per job in hand, a line per job done."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from stylecore.worker import LoopEvent
+from ..service import LoopEvent, StudioService
+from .common import studio_argument
 
 
 class RenderDisplay:
@@ -67,3 +69,39 @@ class RenderDisplay:
                 self.progress.remove_task(task)
             self.tasks.clear()
             self._say(f"requeued {event.message}")
+
+
+def add_parsers(commands: Any) -> None:
+    render = commands.add_parser("render", help="run the render loop")
+    studio_argument(render)
+    render.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (studio.toml)")
+    render.add_argument("--batch", type=int, default=1, help="jobs per batch that share content")
+    render.add_argument("--until-idle", action="store_true", help="exit when nothing is queued")
+    render.add_argument("--quiet", action="store_true", help="no progress display")
+    render.add_argument("--stale-after", type=float, default=None, help=argparse.SUPPRESS)
+    render.add_argument(
+        "--ray", nargs="?", const="", metavar="ADDRESS",
+        help="run on a Ray cluster: ADDRESS of its head (e.g. auto, or ray://host:10001); "
+        "alone, starts Ray on this machine (needs the cluster extra)",
+    )  # fmt: skip
+    render.add_argument("--actors", type=int, help="Ray actors (one per GPU, else per CPU slot)")
+    render.add_argument(
+        "--cpus-per-actor", type=float, default=1.0, help="CPUs per actor on a CPU-only cluster"
+    )
+    render.set_defaults(handler=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    display = RenderDisplay(quiet=args.quiet)
+    options: dict[str, Any] = {"batch": args.batch, "until_idle": args.until_idle}
+    if args.stale_after is not None:
+        options["stale_after"] = args.stale_after
+    with StudioService.open(args.studio, load_rows=False) as service:
+        loop = service.render_loop(
+            device=args.device, ray=args.ray, actors=args.actors,
+            cpus_per_actor=args.cpus_per_actor, on_event=display.handle, **options,
+        )  # fmt: skip
+        with display:
+            code = loop.run()
+    print(f"render loop stopped: {loop.rendered} rendered, {loop.failed} failed")
+    return code

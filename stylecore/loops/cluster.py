@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import RenderCancelled, StyleCoreError
-from .queue import Job
-from .request import RenderRequest, StyleInput
-from .spec import RenderSpec
-from .studio import Studio
-from .worker import LoopEvent, RenderLoop, log, out_of_memory_message
+from stylecore.errors import RenderCancelled, StyleCoreError
+from stylecore.files import write_bytes_atomic
+from stylecore.loops.events import LoopEvent
+from stylecore.loops.local import RenderLoop, log, out_of_memory_message
+from stylecore.rendering import RenderRequest, StyleInput
+from stylecore.spec import RenderSpec
+from stylecore.studio.folder import Studio
+from stylecore.studio.queue import Job
 
 PROGRESS_EVERY_S = 1.0
 
@@ -82,16 +84,14 @@ class RenderActorImpl:
         if not path.exists():
             ray = _ray()
             data = ray.get(payload) if isinstance(payload, ray.ObjectRef) else payload
-            tmp = path.with_suffix(path.suffix + ".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            write_bytes_atomic(path, data, inside=self.files, durable=False)
         return path
 
     def render(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Render a batch; one result dict per job: png and record, or error, or cancelled."""
         import torch
 
-        from .output import encode_render
+        from stylecore.render_files import encode_render
 
         requests: list[RenderRequest] = []
         specs: list[RenderSpec] = []
@@ -157,12 +157,12 @@ class RenderActorImpl:
 
         if engine == "preview":
             if self._previewer is None:
-                from .preview import PreviewEngine
+                from stylecore.preview.engine import PreviewEngine
 
                 self._previewer = PreviewEngine(self.device)
             return list(self._previewer.render_batch(requests))
         if self._renderer is None:
-            from .engine import Renderer
+            from stylecore.gatys.engine import Renderer
 
             self._renderer = Renderer(self.device)
         return list(self._renderer.render_batch(requests, on_progress))
@@ -345,8 +345,8 @@ class RayRenderLoop(RenderLoop):
                 self._write(job, result, len(jobs))
 
     def _write(self, job: Job, result: dict[str, Any], batch_size: int) -> None:
-        from .output import write_render_bytes
-        from .worker import render_name
+        from stylecore.loops.local import render_name
+        from stylecore.render_files import write_render_bytes
 
         if job.id in self.lost:
             log.info("job %s was cancelled while rendering; result dropped", job.id)

@@ -13,8 +13,9 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
-from .images import PNG_SPEC_KEY, save_png_atomic, write_bytes_atomic, write_text_atomic
-from .spec import RenderSpec
+from stylecore.files import write_bytes_atomic, write_text_atomic
+from stylecore.images import PNG_SPEC_KEY, save_png_atomic
+from stylecore.spec import RenderSpec
 
 
 def sidecar_path(png: str | Path) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .images import load_rgb
+from stylecore.images import load_rgb
 
 #: Longest side of the copy the statistics are measured on.
 ANALYSIS_SIZE = 256

@@ -22,20 +22,22 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import torch
 
-from .engine import Progress, Renderer, RenderResult, describe_device
-from .errors import RenderCancelled, StyleCoreError
-from .images import load_rgb
-from .naming import safe_stem
-from .output import write_render
-from .queue import STALE_AFTER_S, Job, JobQueue, new_worker_id
-from .studio import Studio
+from stylecore.errors import RenderCancelled, StyleCoreError
+from stylecore.gatys.engine import Renderer, describe_device
+from stylecore.images import load_rgb
+from stylecore.loops.events import LoopEvent
+from stylecore.naming import safe_stem
+from stylecore.render_files import write_render
+from stylecore.rendering import ProgressReport, RenderEngine, RenderOutcome
+from stylecore.studio.folder import Studio
+from stylecore.studio.queue import Job, JobQueue
+from stylecore.studio.registry import STALE_AFTER_S, new_loop_id
 
 HEARTBEAT_S = 2.0
 log = logging.getLogger("stylecore.loop")
@@ -46,16 +48,6 @@ def render_name(job: Job) -> str:
     content = safe_stem(Path(job.content).stem)
     styles = "+".join(safe_stem(Path(s).stem, 24) for s in job.styles)
     return f"{content}__{styles[:60]}__{job.id}.png"
-
-
-@dataclass
-class LoopEvent:
-    """What the loop tells its display: a job started, progressed, finished or failed."""
-
-    kind: str  # "start", "progress", "done", "failed", "requeued", "idle"
-    jobs: Sequence[Job]
-    progress: Progress | None = None
-    message: str = ""
 
 
 class _Heartbeat(threading.Thread):
@@ -78,8 +70,9 @@ class _Heartbeat(threading.Thread):
         loop = self.loop
         held = list(loop.current)
         try:
-            if queue.worker_beat(loop.worker_id, held, "rendering" if held else "idle"):
+            if queue.loops.beat(loop.worker_id, held, "rendering" if held else "idle"):
                 loop.stop.set()
+            queue.beat_jobs(loop.worker_id, held)
             for job_id, (iteration, total, loss, eta) in list(loop.latest.items()):
                 queue.progress(job_id, loop.worker_id, iteration, total, loss, eta)
             still = queue.held(loop.worker_id, held)
@@ -110,9 +103,9 @@ class RenderLoop:
         self.stale_after = stale_after
         self.device = device or studio.config.device
         self.renderer = renderer or Renderer(self.device)
-        self._previewer: Any = None
+        self._previewer: RenderEngine | None = None
         self.on_event = on_event or (lambda event: None)
-        self.worker_id = new_worker_id()
+        self.worker_id = new_loop_id()
         self.queue = JobQueue(studio)
         self.stop = threading.Event()
         self.current: list[str] = []
@@ -129,7 +122,7 @@ class RenderLoop:
         previous = self._install_signals()
         heartbeat = _Heartbeat(self)
         try:
-            self.queue.register_worker(self.worker_id, self.describe())
+            self.queue.loops.register(self.worker_id, self.describe())
             requeued = self.queue.requeue_abandoned(self.stale_after)
             if requeued:
                 log.info("requeued %d job(s) left by a loop that died: %s", len(requeued), requeued)
@@ -144,7 +137,7 @@ class RenderLoop:
             heartbeat.join(timeout=5)
             self.shutdown()
             self._give_back(self.current)
-            self.queue.unregister_worker(self.worker_id)
+            self.queue.loops.unregister(self.worker_id)
             self.queue.close()
             self._restore_signals(previous)
             log.info(
@@ -213,7 +206,9 @@ class RenderLoop:
         log.info("rendering %s", ", ".join(f"{j.id} ({render_name(j)})" for j in jobs))
         started = time.time()
         try:
-            engine = self._previews() if jobs[0].spec.engine == "preview" else self.renderer
+            engine: RenderEngine = (
+                self._previews() if jobs[0].spec.engine == "preview" else self.renderer
+            )
             results = engine.render_batch(requests, self._callback(jobs, started))
         except RenderCancelled:
             self._give_back([job.id for job in jobs])
@@ -248,18 +243,18 @@ class RenderLoop:
         for job, result in zip(jobs, results, strict=True):
             self._finish(job, result, len(jobs))
 
-    def _previews(self) -> Any:
+    def _previews(self) -> RenderEngine:
         """The preview engine, loaded on the first preview job."""
         if self._previewer is None:
-            from .preview import PreviewEngine
+            from stylecore.preview.engine import PreviewEngine
 
             self._previewer = PreviewEngine(self.device)
         return self._previewer
 
-    def _callback(self, jobs: list[Job], started: float) -> Callable[[Progress], None]:
+    def _callback(self, jobs: list[Job], started: float) -> Callable[[ProgressReport], None]:
         last = [0.0]
 
-        def on_progress(progress: Progress) -> None:
+        def on_progress(progress: ProgressReport) -> None:
             if self.stop.is_set():
                 raise RenderCancelled("loop stopping")
             if self.lost and all(job.id in self.lost for job in jobs):
@@ -276,7 +271,7 @@ class RenderLoop:
 
         return on_progress
 
-    def _finish(self, job: Job, result: RenderResult | Any, batch_size: int) -> None:
+    def _finish(self, job: Job, result: RenderOutcome, batch_size: int) -> None:
         if job.id in self.lost:
             log.info("job %s was cancelled while rendering; result dropped", job.id)
             return

@@ -1,4 +1,4 @@
-"""Image statistics cached in the studio database by file hash, and what ratings say about them.
+"""Image statistics cached in the studio database by file hash.
 
 Statistics are keyed by the SHA-256 of the file's bytes and the metric definitions' version, so
 a renamed file is not measured again and a changed metric is. The app computes the missing ones
@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import db
-from .errors import StyleCoreError
-from .spec import file_sha256
-from .stats import METRICS, STATS_VERSION, compute_stats
-from .studio import list_images
+from stylecore.errors import StyleCoreError
+from stylecore.spec import file_sha256
+from stylecore.stats.measure import STATS_VERSION, compute_stats
+from stylecore.studio import database as db
+from stylecore.studio.folder import list_images
 
 MIGRATIONS = (
     """
@@ -101,68 +99,3 @@ class StatsStore(db.Store):
             except StyleCoreError as exc:
                 done.append((path, str(exc)))
         return done
-
-
-# --------------------------------------------------------------------------- ratings
-
-
-@dataclass(frozen=True)
-class RatedRender:
-    """One rated render as the analysis sees it: which style made it and how it was judged."""
-
-    style: str  # the style image's path or hash: renders are grouped by it
-    stars: int  # 0..5
-    rejected: bool = False
-    picked: bool = False
-
-    @property
-    def kept(self) -> bool:
-        """A keeper: picked, or 3 stars and up, and not rejected."""
-        return not self.rejected and (self.picked or self.stars >= 3)
-
-    @property
-    def judged(self) -> bool:
-        return self.rejected or self.picked or self.stars > 0
-
-
-def keeper_rates(renders: Iterable[RatedRender]) -> dict[str, dict[str, float]]:
-    """Per style: how many renders were judged, how many kept, and the keeper rate (kept/judged)."""
-    counts: dict[str, list[int]] = {}
-    for render in renders:
-        if not render.judged:
-            continue
-        judged_kept = counts.setdefault(render.style, [0, 0])
-        judged_kept[0] += 1
-        judged_kept[1] += int(render.kept)
-    return {
-        style: {"judged": judged, "kept": kept, "rate": kept / judged}
-        for style, (judged, kept) in counts.items()
-    }
-
-
-def metric_separation(
-    renders: Sequence[RatedRender], stats_by_style: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, float]]:
-    """For each metric, how well the style's value separates kept renders from rejected ones.
-
-    `auc` is the chance that a kept render's style scores higher on the metric than a rejected
-    render's (Mann-Whitney, ties count half): 0.5 means no signal, 1 means every keeper's style
-    scores higher, 0 every keeper's lower. `separation` = |auc - 0.5| * 2, in 0..1.
-    """
-    kept = [r for r in renders if r.kept and r.style in stats_by_style]
-    rejected = [r for r in renders if r.rejected and r.style in stats_by_style]
-    result: dict[str, dict[str, float]] = {}
-    if not kept or not rejected:
-        return result
-    for metric in METRICS:
-        good = [float(stats_by_style[r.style][metric]) for r in kept]
-        bad = [float(stats_by_style[r.style][metric]) for r in rejected]
-        wins = sum((g > b) + 0.5 * (g == b) for g in good for b in bad)
-        auc = wins / (len(good) * len(bad))
-        result[metric] = {
-            "auc": round(auc, 4),
-            "separation": round(abs(auc - 0.5) * 2, 4),
-            "kept": len(good),
-            "rejected": len(bad),
-        }
-    return result

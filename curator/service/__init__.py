@@ -1,0 +1,57 @@
+"""The service layer: the one door through which the app and the command line reach a studio.
+
+`StudioService` does the work; this package also hands out the plain data types the UI
+shows (rows, ratings, views, jobs), so that screens and commands import nothing else of
+curator's or stylecore's internals. Pictures cross the door as opaque `PictureImage` values.
+"""
+
+from PIL.Image import Image as PictureImage
+
+from stylecore.loops.events import LoopEvent
+from stylecore.studio.queue import STATUSES, Job
+from stylecore.studio.registry import LoopRecord
+
+from ..catalog import RenderRow
+from ..export import ExportError, ExportOptions, ExportPlan
+from ..filtering import GROUPS, SORTS, Filter, Group, ViewSpec, format_filter, parse_filter
+from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, is_keeper
+from ..sheets import SheetOptions, SheetResult
+from ..thumbs import Thumb, ThumbError
+from ..watcher import Changes
+from .pictures import letterbox
+from .studio import QueueSummary, StudioService, StyleEntry
+
+__all__ = [
+    "FLAGS",
+    "GROUPS",
+    "LABELS",
+    "LABEL_BY_NAME",
+    "LABEL_TABLE",
+    "SORTS",
+    "STATUSES",
+    "Changes",
+    "ExportError",
+    "ExportOptions",
+    "ExportPlan",
+    "Filter",
+    "Group",
+    "Job",
+    "Label",
+    "LoopEvent",
+    "LoopRecord",
+    "PictureImage",
+    "QueueSummary",
+    "Rating",
+    "RenderRow",
+    "SheetOptions",
+    "SheetResult",
+    "StudioService",
+    "StyleEntry",
+    "Thumb",
+    "ThumbError",
+    "ViewSpec",
+    "format_filter",
+    "is_keeper",
+    "letterbox",
+    "parse_filter",
+]

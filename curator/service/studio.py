@@ -1,0 +1,677 @@
+"""The service layer: everything the app and the command line ask of a studio, and the only way
+they reach it. No Textual here, and no SQL or image maths in the UI: it calls this.
+
+Ratings are committed at each action and recorded for undo and redo; views are computed over
+an in-memory copy of the catalog that is refreshed when files land; jobs go through stylecore's
+queue; render loops are started as detached processes so they outlive the app.
+
+Threads: the app calls most methods from its own thread, whose database connections this
+object keeps. Methods documented as "worker-safe" may be called from any thread: they open
+their own short-lived connections when called off the owning thread, since one SQLite
+connection must not carry two threads' transactions at once.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from PIL import Image
+
+from stylecore.errors import StyleCoreError
+from stylecore.images import load_rgb
+from stylecore.settings import RenderSettings
+from stylecore.spec import RenderSpec, file_sha256
+from stylecore.stats.store import StatsStore
+from stylecore.studio.database import Store
+from stylecore.studio.folder import Studio, list_images
+from stylecore.studio.queue import STATUSES, Job, JobQueue
+from stylecore.studio.registry import LoopRecord
+
+from ..catalog import Catalog, RenderRow
+from ..filtering import Group, ViewSpec, apply_view
+from ..ratings import RatedRender, Rating, keeper_rates, metric_separation
+from ..thumbs import ThumbnailCache
+from ..watcher import Changes, FolderWatcher
+
+if TYPE_CHECKING:
+    from stylecore.loops.events import LoopEvent
+    from stylecore.loops.local import RenderLoop
+
+    from ..export import ExportOptions, ExportPlan
+    from ..sheets import SheetOptions, SheetResult
+
+UNDO_LIMIT = 500
+StoreT = TypeVar("StoreT", bound=Store)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RatingAction:
+    """One undoable change: each render's rating before and after."""
+
+    before: dict[int, Rating]
+    after: dict[int, Rating]
+
+
+@dataclass(frozen=True)
+class StyleEntry:
+    """A style image in the library, with its statistics and how its renders were judged."""
+
+    path: Path
+    sha256: str
+    stats: dict[str, Any] | None
+    renders: int
+    judged: int
+    kept: int
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def keeper_rate(self) -> float | None:
+        return self.kept / self.judged if self.judged else None
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """The queue's counts by status and the render loops alive, for a status line."""
+
+    counts: dict[str, int]
+    loops: int
+
+    def describe(self) -> str:
+        parts = [f"{self.counts[s]} {s}" for s in ("running", "queued", "failed") if self.counts[s]]
+        loops = (
+            f"{self.loops} loop{'s' if self.loops != 1 else ''}" if self.loops else "no render loop"
+        )
+        return f"queue: {', '.join(parts) or 'empty'} · {loops}"
+
+
+class StudioService:
+    """One open studio, as the app and the command line see it."""
+
+    def __init__(self, studio: Studio, thumb_workers: int = 2, *, load_rows: bool = True) -> None:
+        self.studio = studio
+        self._owner = threading.get_ident()
+        self._stores: dict[type[Store], Store] = {}
+        self._thumb_workers = thumb_workers
+        self._thumbs: ThumbnailCache | None = None
+        self._watcher: FolderWatcher | None = None
+        self.rows: list[RenderRow] = []
+        self._undo: list[RatingAction] = []
+        self._redo: list[RatingAction] = []
+        self._style_stats: dict[str, dict[str, Any] | None] = {}
+        if load_rows:
+            self.reload()
+
+    # ----------------------------------------------------------------- opening and closing
+
+    @classmethod
+    def open(cls, root: str | Path = ".", **kwargs: Any) -> StudioService:
+        """An existing studio (a StudioError if `root` is not one)."""
+        return cls(Studio.open(root), **kwargs)
+
+    @classmethod
+    def create(cls, root: str | Path) -> Studio:
+        """Create (or complete) a studio folder and its database; safe to run again."""
+        studio = Studio.init(root)
+        JobQueue(studio).close()
+        Catalog(studio).close()
+        return studio
+
+    def close(self) -> None:
+        self.stop_watching()
+        if self._thumbs is not None:
+            self._thumbs.close()
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()
+
+    def __enter__(self) -> StudioService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _own(self, kind: type[StoreT]) -> StoreT:
+        store = self._stores.get(kind)
+        if store is None:
+            store = self._stores[kind] = kind(self.studio)
+        return cast(StoreT, store)
+
+    @contextmanager
+    def _store(self, kind: type[StoreT]) -> Iterator[StoreT]:
+        """The owning thread's store of `kind`, or a fresh one for the length of a call."""
+        if threading.get_ident() == self._owner:
+            yield self._own(kind)
+            return
+        store = kind(self.studio)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._own(Catalog)
+
+    @property
+    def queue(self) -> JobQueue:
+        return self._own(JobQueue)
+
+    @property
+    def stats(self) -> StatsStore:
+        return self._own(StatsStore)
+
+    @property
+    def thumbs(self) -> ThumbnailCache:
+        """Thumbnails of renders, contents and styles, made by a background pool."""
+        if self._thumbs is None:
+            self._thumbs = ThumbnailCache(self.studio.thumbs, workers=self._thumb_workers)
+        return self._thumbs
+
+    # ----------------------------------------------------------------- watching the folders
+
+    def watch(self, deliver: Callable[[Changes], None]) -> None:
+        """Call `deliver(changes)` (from a watcher thread) when files land, move or leave
+        renders/, styles/ or contents/."""
+        if self._watcher is None:
+            self._watcher = FolderWatcher(
+                {
+                    "renders": self.studio.renders,
+                    "styles": self.studio.styles,
+                    "contents": self.studio.contents,
+                },
+                deliver,
+            )
+            self._watcher.start()
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    # ----------------------------------------------------------------- renders and views
+
+    def reload(self) -> None:
+        """Re-read the catalog (cheap: one query) after files changed."""
+        self.rows = self.catalog.all()
+
+    def rescan(self) -> bool:
+        """Reconcile the catalog with renders/ (renders made while the app was closed);
+        True if anything changed. Worker-safe: off the owning thread the rows are not
+        reloaded (call `reload` on the owning thread after); on it, they are."""
+        with self._store(Catalog) as catalog:
+            changed, gone, _ = catalog.scan()
+        if threading.get_ident() == self._owner:
+            self.reload()
+        return bool(changed or gone)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Fold a watcher batch into the catalog and patch the in-memory rows.
+
+        Only the changed rows are read back (re-reading 10,000 rows for one new render would
+        cost most of the one second a render has to reach its tile); the new renders'
+        thumbnails start decoding at once, while the view is rebuilt.
+        """
+        touched: set[int] = set()
+        gone: set[str] = set()
+        for path in sorted(changes.landed.get("renders", ())):
+            render_id = self.catalog.add_file(path)
+            if render_id is not None:
+                touched.add(render_id)
+                self.thumbs.request(path, lambda p, t: None)
+        for path in sorted(changes.gone.get("renders", ())):
+            self.catalog.remove_file(path)
+            gone.add(path.name)
+        for source, target in changes.moved.get("renders", ()):
+            gone.add(source.name)
+            render_id = self.catalog.move_file(source, target)
+            if render_id is not None:
+                touched.add(render_id)
+        if not touched and not gone:
+            return
+        fresh = [row for row in (self.catalog.get(i, spec=False) for i in touched) if row]
+        fresh_ids = {row.id for row in fresh}
+        self.rows = [r for r in self.rows if r.file not in gone and r.id not in fresh_ids]
+        self.rows.extend(fresh)
+        self.rows.sort(key=lambda r: (-r.created, -r.id))
+
+    def view(self, spec: ViewSpec) -> list[Group]:
+        return apply_view(self.rows, spec, self.style_stat)
+
+    def select(self, spec: ViewSpec, *, rescan: bool = True) -> list[RenderRow]:
+        """The renders a view shows, in order (for the command line: rescans first)."""
+        if rescan:
+            self.rescan()
+        return [row for group in self.view(spec) for row in group.rows]
+
+    def get(self, render_id: int) -> RenderRow | None:
+        return self.catalog.get(render_id)
+
+    def with_specs(self, rows: Sequence[RenderRow]) -> list[RenderRow]:
+        """The rows again, each with its spec (settings) loaded. Worker-safe."""
+        with self._store(Catalog) as catalog:
+            return [catalog.get(row.id) or row for row in rows]
+
+    def render_path(self, row: RenderRow) -> Path:
+        return self.studio.renders / row.file
+
+    def content_path(self, row: RenderRow) -> Path | None:
+        return self.studio.resolve(row.content) if row.content else None
+
+    def style_paths(self, row: RenderRow) -> list[Path]:
+        return [self.studio.resolve(s) for s in row.style.split("|") if s]
+
+    def sidecar(self, row: RenderRow) -> dict[str, Any] | None:
+        return self.catalog.sidecar(row.id)
+
+    def load_image(self, path: Path) -> Image.Image:
+        """A picture decoded for display (upright, sRGB); a StyleCoreError names the problem.
+        Worker-safe."""
+        return load_rgb(path)
+
+    # ----------------------------------------------------------------- ratings, undo, redo
+
+    def rate(
+        self,
+        ids: Iterable[int],
+        *,
+        stars: int | None = None,
+        flag: str | None = None,
+        label: str | None = None,
+        toggle_label: bool = False,
+    ) -> list[int]:
+        """Set stars, flag and/or label on renders; one undoable action. Returns changed ids."""
+        before = self.catalog.ratings(ids)
+        after: dict[int, Rating] = {}
+        for render_id, old in before.items():
+            new_label = old.label if label is None else label
+            if toggle_label and label is not None and old.label == label:
+                new_label = ""
+            new = Rating(
+                stars=old.stars if stars is None else stars,
+                flag=old.flag if flag is None else flag,
+                label=new_label,
+            )
+            if new != old:
+                after[render_id] = new
+        if not after:
+            return []
+        self.catalog.set_ratings(after)
+        self._undo.append(RatingAction({i: before[i] for i in after}, after))
+        del self._undo[:-UNDO_LIMIT]
+        self._redo.clear()
+        self._patch_rows(after)
+        return list(after)
+
+    def rate_files(
+        self,
+        files: Sequence[Path],
+        *,
+        stars: int | None = None,
+        flag: str | None = None,
+        label: str | None = None,
+    ) -> list[int]:
+        """Rate render files named on the command line (each must be in this studio's renders/)."""
+        ids: list[int] = []
+        for path in files:
+            full = path if path.is_absolute() else Path.cwd() / path
+            if not full.exists():
+                raise StyleCoreError(f"{path}: file not found")
+            if full.resolve().parent != self.studio.renders:
+                raise StyleCoreError(f"{path}: not a render in {self.studio.renders}")
+            render_id = self.catalog.add_file(full.resolve())
+            if render_id is None:
+                raise StyleCoreError(f"{path}: not a render image")
+            ids.append(render_id)
+        self.rate(ids, stars=stars, flag=flag, label=label)
+        return ids
+
+    def undo(self) -> list[int]:
+        if not self._undo:
+            return []
+        action = self._undo.pop()
+        self.catalog.set_ratings(action.before)
+        self._redo.append(action)
+        self._patch_rows(action.before)
+        return list(action.before)
+
+    def redo(self) -> list[int]:
+        if not self._redo:
+            return []
+        action = self._redo.pop()
+        self.catalog.set_ratings(action.after)
+        self._undo.append(action)
+        self._patch_rows(action.after)
+        return list(action.after)
+
+    def _patch_rows(self, ratings: dict[int, Rating]) -> None:
+        """Update the in-memory rows without re-reading the catalog (a keystroke's budget)."""
+        for index, row in enumerate(self.rows):
+            rating = ratings.get(row.id)
+            if rating is not None:
+                self.rows[index] = row._replace(
+                    stars=rating.stars, flag=rating.flag, label=rating.label
+                )
+
+    # ----------------------------------------------------------------- statistics
+
+    def style_stat(self, row: RenderRow, metric: str) -> float | None:
+        """A statistic of the render's (first) style image, for sorting; None if not measured."""
+        if not row.style_shas:
+            return None
+        stats = self._cached_style_stats(row.style_shas[0])
+        value = stats.get(metric) if stats else None
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def _cached_style_stats(self, sha: str) -> dict[str, Any] | None:
+        if sha not in self._style_stats:
+            self._style_stats[sha] = self.stats.cached(sha, "style")
+        return self._style_stats[sha]
+
+    def image_stats(self, path: Path, role: str) -> dict[str, Any] | None:
+        """Statistics of a style or content image (measured now if missing); None if
+        unreadable. Worker-safe."""
+        with self._store(StatsStore) as store:
+            try:
+                return store.get(path, role)
+            except StyleCoreError:
+                return None
+
+    def compute_missing_stats(self) -> int:
+        """Measure the studio's styles and contents not measured yet; returns how many.
+        Worker-safe."""
+        with self._store(StatsStore) as store:
+            done = store.compute_missing()
+        self._style_stats = {}
+        return len(done)
+
+    def style_report(self, row: RenderRow) -> Image.Image | None:
+        """The picture of the render's style statistics (histogram, hue wheel, palette);
+        None when the style is missing or unreadable. Worker-safe."""
+        from stylecore.stats.report import draw_report
+
+        styles = self.style_paths(row)
+        if not styles or not styles[0].exists():
+            return None
+        stats = self.image_stats(styles[0], "style")
+        return draw_report(stats, title=f"style: {styles[0].name}") if stats else None
+
+    def style_library(self) -> list[StyleEntry]:
+        """Every image in styles/, its statistics, and how renders made with it were judged."""
+        renders = [
+            RatedRender(style=style, stars=row.stars, rejected=row.flag == "reject",
+                        picked=row.flag == "pick")
+            for row in self.rows
+            for style in row.style.split("|")[:1]
+        ]  # fmt: skip
+        rates = keeper_rates(renders)
+        counts: dict[str, int] = {}
+        for render in renders:
+            counts[render.style] = counts.get(render.style, 0) + 1
+        entries = []
+        for path in list_images(self.studio.styles):
+            stored = self.studio.relative(path)
+            try:
+                sha = file_sha256(path)
+            except StyleCoreError:
+                continue
+            rate = rates.get(stored, {"judged": 0, "kept": 0})
+            entries.append(
+                StyleEntry(
+                    path=path,
+                    sha256=sha,
+                    stats=self.stats.cached(sha, "style"),
+                    renders=counts.get(stored, 0),
+                    judged=int(rate["judged"]),
+                    kept=int(rate["kept"]),
+                )
+            )
+        return entries
+
+    def predictors(self) -> dict[str, dict[str, float]]:
+        """For each statistic, how well the style's value separates kept from rejected renders."""
+        by_style: dict[str, dict[str, Any]] = {}
+        renders: list[RatedRender] = []
+        for row in self.rows:
+            if not row.style_shas:
+                continue
+            stats = self._cached_style_stats(row.style_shas[0])
+            if stats is None:
+                continue
+            by_style[row.style_shas[0]] = stats
+            renders.append(
+                RatedRender(row.style_shas[0], row.stars, row.flag == "reject", row.flag == "pick")
+            )
+        return metric_separation(renders, by_style)
+
+    # ----------------------------------------------------------------- jobs
+
+    def settings_of(self, row: RenderRow) -> RenderSettings | None:
+        full = row if row.spec is not None else self.catalog.get(row.id)
+        if full is None or full.spec is None:
+            return None
+        return RenderSpec.from_dict(full.spec).settings
+
+    def rerun(self, row: RenderRow, changes: dict[str, Any] | None = None) -> str | None:
+        """Queue the render's job again with a new seed (and `changes`); returns the new job id,
+        or None when exactly that job is already queued. From a content start, seeded noise is
+        added so the new seed gives a new picture."""
+        full = row if row.spec is not None else self.catalog.get(row.id)
+        if full is None or full.spec is None:
+            raise StyleCoreError(f"{row.file}: no sidecar with the render's settings; cannot rerun")
+        spec = RenderSpec.from_dict(full.spec)
+        settings = spec.settings
+        if changes is None:
+            noise = settings.init_noise or (8.0 if settings.init != "random" else 0.0)
+            settings = settings.replace(seed=random.randrange(1, 2**31), init_noise=noise)
+        else:
+            settings = settings.replace(**changes)
+        new = self.queue.spec_for(
+            self.studio.resolve(spec.content.path),
+            [self.studio.resolve(s.path) for s in spec.styles],
+            settings,
+            weights=[s.weight for s in spec.styles],
+            init_image=self.studio.resolve(spec.init_image.path) if spec.init_image else None,
+            engine=spec.engine,
+        )
+        added = self.queue.add([new], priority=1, parent=row.job_id)
+        return added[0] if added else None
+
+    def promote(self, rows: Sequence[RenderRow], preset: str | None = None) -> tuple[int, int]:
+        """Queue full renders of previews with a preset, each linked to its preview.
+
+        Returns (new jobs, previews promoted); colour preservation carries over.
+        """
+        settings = self.studio.config.preset(preset)
+        specs = []
+        for row in rows:
+            full = row if row.spec is not None else self.catalog.get(row.id)
+            if full is None or full.spec is None or full.engine != "preview":
+                continue
+            spec = RenderSpec.from_dict(full.spec)
+            colours = spec.settings.original_colors
+            specs.append(
+                (
+                    row.job_id,
+                    self.queue.spec_for(
+                        self.studio.resolve(spec.content.path),
+                        [self.studio.resolve(s.path) for s in spec.styles],
+                        settings.replace(original_colors=colours),
+                        weights=[s.weight for s in spec.styles],
+                    ),
+                )
+            )
+        added = [job for parent, spec in specs for job in self.queue.add([spec], parent=parent)]
+        return len(added), len(specs)
+
+    def queue_pairs(
+        self,
+        contents: Sequence[Path],
+        styles: Sequence[Path],
+        preset: str | None = None,
+        changes: dict[str, Any] | None = None,
+        *,
+        priority: int = 0,
+        engine: str = "gatys",
+        settings: RenderSettings | None = None,
+    ) -> tuple[int, int]:
+        """Queue every content x style pair; returns (new jobs, pairs in all)."""
+        chosen = settings or self.studio.config.preset(preset)
+        chosen = chosen.replace(**(changes or {}))
+        added, total = self.queue.add_cross(
+            contents, styles, chosen, priority=priority, engine=engine
+        )
+        return len(added), total
+
+    @staticmethod
+    def images_in(folder: Path) -> list[Path]:
+        """The image files directly in `folder`, by name (hidden files skipped)."""
+        return list_images(folder)
+
+    def contents(self) -> list[Path]:
+        return list_images(self.studio.contents)
+
+    def styles(self) -> list[Path]:
+        return list_images(self.studio.styles)
+
+    def presets(self) -> list[str]:
+        return sorted(self.studio.config.presets)
+
+    def jobs(self, statuses: Iterable[str] | None = None) -> list[Job]:
+        return self.queue.jobs(statuses)
+
+    def resolve_jobs(self, prefixes: Iterable[str]) -> list[str]:
+        return self.queue.resolve_ids(prefixes)
+
+    def cancel(self, ids: Sequence[str]) -> int:
+        return self.queue.cancel(ids)
+
+    def retry(self, ids: Sequence[str]) -> int:
+        return self.queue.retry(ids)
+
+    def clear_done(self) -> int:
+        return self.queue.clear_done()
+
+    def set_priority(self, ids: Sequence[str], priority: int) -> int:
+        return self.queue.set_priority(ids, priority)
+
+    def reprioritise(self, ids: Sequence[str], delta: int) -> None:
+        for job_id in ids:
+            job = self.queue.get(job_id)
+            if job is not None:
+                self.queue.set_priority([job_id], job.priority + delta)
+
+    def queue_summary(self) -> QueueSummary:
+        counts = self.queue.counts()
+        return QueueSummary({s: counts.get(s, 0) for s in STATUSES}, len(self.loops()))
+
+    def loops(self) -> list[LoopRecord]:
+        return self.queue.loops.live()
+
+    def start_loop(self, device: str | None = None) -> int:
+        """Start `curator render` for this studio as a detached process (it outlives the app)."""
+        log = open(self.studio.logs / "loop-started-from-app.log", "ab")  # noqa: SIM115
+        command = [sys.executable, "-m", "curator.cli", "render", str(self.studio.root), "--quiet"]
+        if device:
+            command += ["--device", device]
+        process = subprocess.Popen(
+            command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+        log.close()
+        return process.pid
+
+    def stop_loops(self) -> int:
+        return self.queue.loops.request_stop()
+
+    def render_loop(
+        self,
+        *,
+        device: str | None = None,
+        ray: str | None = None,
+        actors: int | None = None,
+        cpus_per_actor: float = 1.0,
+        on_event: Callable[[LoopEvent], None] | None = None,
+        **options: Any,
+    ) -> RenderLoop:
+        """A render loop for this studio, local or (with `ray`, an address or "") on Ray."""
+        if ray is not None:
+            from stylecore.loops.cluster import RayRenderLoop, cluster_logging
+
+            cluster_logging()
+            return RayRenderLoop(
+                self.studio, address=ray or None, actors=actors,
+                cpus_per_actor=cpus_per_actor, on_event=on_event, **options,
+            )  # fmt: skip
+        from stylecore.loops.local import RenderLoop
+
+        return RenderLoop(self.studio, device=device, on_event=on_event, **options)
+
+    # ----------------------------------------------------------------- export and sheets
+
+    def plan_export(self, rows: Sequence[RenderRow], options: ExportOptions) -> ExportPlan:
+        """What an export would write (raises ExportError on a conflict). Worker-safe."""
+        from ..export import plan_export
+
+        return plan_export(self.studio, self.with_specs(rows), options)
+
+    def export(self, plan: ExportPlan, progress: Progress | None = None) -> dict[str, Any]:
+        """Carry out an export plan; returns its manifest. Worker-safe."""
+        from ..export import run_export
+
+        return run_export(plan, self.studio, progress)
+
+    def make_sheet(
+        self,
+        rows: Sequence[RenderRow],
+        output: Path,
+        options: SheetOptions,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SheetResult:
+        """A contact sheet of `rows` as PDF or PNG pages. Worker-safe."""
+        from ..sheets import default_loader, make_sheet
+        from ..thumbs import THUMB_SIZE
+
+        if options.settings:
+            rows = self.with_specs(rows)
+        cell = options.page_pixels()[0] / max(1, options.columns)
+        full = default_loader(self.studio.renders)
+        thumbs = self.thumbs
+
+        def load(row: RenderRow) -> Image.Image | None:
+            if cell > THUMB_SIZE:
+                return full(row)
+            thumb = thumbs.get(self.render_path(row))
+            return thumb if isinstance(thumb, Image.Image) else None
+
+        palettes: dict[str, list[dict[str, object]] | None] = {}
+
+        def palette_of(row: RenderRow) -> list[dict[str, object]] | None:
+            if not row.style_shas:
+                return None
+            sha = row.style_shas[0]
+            if sha not in palettes:
+                with self._store(StatsStore) as store:
+                    stats = store.cached(sha, "style")
+                    if stats is None and row.style:
+                        path = self.studio.resolve(row.style.split("|")[0])
+                        try:
+                            stats = store.get(path, "style") if path.is_file() else None
+                        except StyleCoreError:
+                            stats = None
+                palettes[sha] = stats["palette"] if stats else None
+            return palettes[sha]
+
+        return make_sheet(
+            rows, output, options, load, palette_of if options.palette else None, progress
+        )
