@@ -1,0 +1,61 @@
+"""Filtering, sorting and grouping: pure functions over catalog rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.catalog import RenderRow
+from curator.filtering import Filter, ViewSpec, apply_view, format_filter, parse_filter
+
+
+def row(id: int, *, stars=0, flag="", label="", content="c/photo.png", style="s/paint.jpg",
+        engine="gatys", created=None) -> RenderRow:  # fmt: skip
+    return RenderRow(
+        id, f"r{id}.png", f"job{id}", engine, content, style, None, "[]", 64, 48, 0,
+        float(created if created is not None else id), None, None, stars, flag, label,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", Filter()),
+        ("unrated", Filter(unrated=True)),
+        ("picked rejected", Filter(picked=True, rejected=True)),
+        ("stars>=3", Filter(min_stars=3)),
+        ("*4", Filter(min_stars=4)),
+        ("stars<=2", Filter(max_stars=2)),
+        ("stars=5", Filter(min_stars=5, max_stars=5)),
+        ("label:red", Filter(label="red")),
+        ("content:cat style:starry", Filter(content="cat", style="starry")),
+        ("preview", Filter(engine="preview")),
+        ("final", Filter(engine="gatys")),
+    ],
+)
+def test_parse_and_format_round_trip(text, expected):
+    assert parse_filter(text) == expected
+    assert parse_filter(format_filter(expected)) == expected
+
+
+def test_matching():
+    rows = [row(1, stars=5), row(2, flag="reject"), row(3, flag="pick", stars=2),
+            row(4, label="red"), row(5, engine="preview", content="c/cat.png")]  # fmt: skip
+    ids = lambda f: [r.id for r in rows if parse_filter(f).matches(r)]  # noqa: E731
+    assert ids("unrated") == [4, 5]
+    assert ids("picked") == [3]
+    assert ids("stars>=2") == [1, 3]
+    assert ids("label:red") == [4]
+    assert ids("preview") == [5] and ids("content:cat") == [5]
+    assert ids("r3") == [3]  # any other word matches the file, content or style
+
+
+def test_sorts_and_groups():
+    rows = [row(1, stars=2, style="s/b.jpg"), row(2, stars=5, style="s/a.jpg"),
+            row(3, flag="pick", style="s/a.jpg"), row(4, flag="reject", stars=5)]  # fmt: skip
+    order = lambda sort: [r.id for r in apply_view(rows, ViewSpec(sort=sort))[0].rows]  # noqa: E731
+    assert order("newest") == [4, 3, 2, 1]
+    assert order("oldest") == [1, 2, 3, 4]
+    assert order("rating")[-1] == 4  # rejects last
+    groups = apply_view(rows, ViewSpec(group="style"))
+    assert [g.title for g in groups] == ["a", "b", "paint"]
+    assert [r.id for r in groups[0].rows] == [3, 2]
