@@ -23,6 +23,10 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 
 #: Above this size a render goes coarse-to-fine by default.
 PYRAMID_THRESHOLD = 512
+#: Seeds are 64-bit signed integers, as torch's generators take them.
+MAX_SEED = 2**63 - 1
+#: More iterations than anyone would wait for: a typo, not a render.
+MAX_ITERATIONS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,17 @@ class RenderSettings:
     def validate(self) -> None:
         """Raise SettingsError naming the first setting that is out of range."""
         _require(16 <= self.image_size <= 16384, "image_size", "must be 16..16384 px")
-        _require(self.num_iterations >= 0, "num_iterations", "must be 0 or more")
+        _require(
+            0 <= self.num_iterations <= MAX_ITERATIONS, "num_iterations",
+            f"must be 0..{MAX_ITERATIONS}",
+        )  # fmt: skip
+        _require(0 <= self.seed <= MAX_SEED, "seed", f"must be 0..{MAX_SEED} (2**63 - 1)")
         _require(self.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}")
-        _require(self.lbfgs_history >= 1, "lbfgs_history", "must be 1 or more")
-        _require(self.learning_rate > 0, "learning_rate", "must be above 0")
+        _require(1 <= self.lbfgs_history <= 1000, "lbfgs_history", "must be 1..1000")
+        _require(
+            math.isfinite(self.learning_rate) and self.learning_rate > 0, "learning_rate",
+            "must be a number above 0",
+        )  # fmt: skip
         for name in ("content_weight", "style_weight", "tv_weight"):
             value = getattr(self, name)
             _require(math.isfinite(value) and value >= 0, name, "must be a number >= 0")
@@ -93,6 +104,11 @@ class RenderSettings:
                 f"has {len(weights)} values for {len(layers)} layers",
             )
         _require(0.05 <= self.style_scale <= 8, "style_scale", "must be 0.05..8")
+        for weights in (self.content_layer_weights, self.style_layer_weights):
+            _require(
+                all(math.isfinite(w) and w >= 0 for w in weights), "layer weights",
+                "must be numbers >= 0",
+            )  # fmt: skip
         _require(self.init in INITS, "init", f"must be one of {INITS}")
         _require(0 <= self.init_noise <= 128, "init_noise", "must be 0..128 grey levels")
         _require(self.pooling in POOLINGS, "pooling", f"must be one of {POOLINGS}")
@@ -105,7 +121,10 @@ class RenderSettings:
         _require(0.0 <= self.style_strength <= 1.0, "style_strength", "must be 0..1")
         for size, iterations in self.scales:
             _require(16 <= size <= 16384, "scales", f"size {size} must be 16..16384 px")
-            _require(iterations >= 0, "scales", f"iterations {iterations} must be 0 or more")
+            _require(
+                0 <= iterations <= MAX_ITERATIONS, "scales",
+                f"iterations {iterations} must be 0..{MAX_ITERATIONS}",
+            )  # fmt: skip
 
     def layer_weights(self, kind: str) -> tuple[float, ...]:
         """Per-layer weights for 'content' or 'style' layers (1 each unless given)."""
@@ -181,9 +200,9 @@ def coerce(name: str, value: Any) -> Any:
         raise SettingsError(f"unknown setting {name!r}")
     try:
         if kind == "int":
-            return int(value)
+            return strict_int(value)
         if kind == "float":
-            return float(value)
+            return finite_float(value)
         if kind == "bool":
             if isinstance(value, str):
                 if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
@@ -197,10 +216,40 @@ def coerce(name: str, value: Any) -> Any:
         if kind == "tuple[str, ...]":
             return tuple(_split(value))
         if kind == "tuple[float, ...]":
-            return tuple(float(v) for v in _split(value))
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name}: cannot read {value!r} as {kind}") from None
+            return tuple(finite_float(v) for v in _split(value))
+    except (TypeError, ValueError, OverflowError):
+        wanted = {"int": "a whole number", "float": "a finite number"}.get(kind, kind)
+        raise SettingsError(f"{name}: cannot read {value!r} as {wanted}") from None
     return value
+
+
+def strict_int(value: Any) -> int:
+    """An integer from an int, a whole finite float (512.0) or a string of one ("512");
+    64.5, inf, nan, True and "abc" are refused (a ValueError)."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if text.lstrip("+-").isdigit():
+            return int(text)
+        return strict_int(float(text))
+    raise TypeError(value)
+
+
+def finite_float(value: Any) -> float:
+    """A float that is a real number: inf and nan are refused (a ValueError)."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
 
 
 def _split(value: Any) -> list[Any]:
@@ -221,6 +270,6 @@ def parse_scales(value: Any) -> tuple[tuple[int, int], ...]:
             size, _, iterations = part.partition(":")
             if not iterations:
                 raise SettingsError(f"scales: {part!r} is not SIZE:ITERATIONS")
-            levels.append((int(size), int(iterations)))
+            levels.append((strict_int(size), strict_int(iterations)))
         return tuple(levels)
-    return tuple((int(size), int(iterations)) for size, iterations in value)
+    return tuple((strict_int(size), strict_int(iterations)) for size, iterations in value)

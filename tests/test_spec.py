@@ -102,3 +102,41 @@ def test_a_setting_at_its_default_does_not_change_the_id(cat, starry):
     assert "style_strength" not in plain.identity()["settings"]
     assert spec(cat, starry, style_strength=1.0).job_id() == plain.job_id()
     assert spec(cat, starry, style_strength=0.5).job_id() != plain.job_id()
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"seed": 1e400}, "seed: cannot read inf as a whole number"),
+        ({"seed": 2**63}, r"seed must be 0\.\.9223372036854775807"),
+        ({"seed": -1}, "seed must be"),
+        ({"seed": True}, "seed: cannot read True"),
+        ({"num_iterations": float("inf")}, "num_iterations: cannot read inf"),
+        ({"num_iterations": 10**7}, r"num_iterations must be 0\.\.1000000"),
+        ({"image_size": 64.5}, r"image_size: cannot read 64\.5 as a whole number"),
+        ({"image_size": "64.5"}, r"image_size: cannot read '64\.5'"),
+        ({"style_weight": float("nan")}, "style_weight: cannot read nan as a finite number"),
+        ({"tv_weight": "inf"}, "tv_weight: cannot read 'inf'"),
+        ({"style_layer_weights": "1,inf,1,1,1"}, "style_layer_weights: cannot read"),
+        ({"scales": "256:1e9"}, "scales"),
+    ],
+)
+def test_numbers_must_be_finite_and_whole_where_whole_is_meant(changes, message):
+    with pytest.raises(SettingsError, match=message):
+        RenderSettings().replace(**changes)
+
+
+def test_whole_numbers_may_come_as_floats_or_text():
+    settings = RenderSettings().replace(image_size=512.0, seed="1_000", num_iterations="300")
+    assert (settings.image_size, settings.seed, settings.num_iterations) == (512, 1000, 300)
+
+
+def test_a_huge_seed_on_the_command_line_is_one_line(tmp_path, capsys):
+    from stylecore.cli import main
+
+    from .conftest import CONTENTS, STYLES
+
+    code = main(["render", str(CONTENTS / "chelsea.png"), str(STYLES / "shipwreck.jpg"), "-o",
+                 str(tmp_path / "x.png"), "--seed", "99999999999999999999"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "seed must be 0..9223372036854775807" in err

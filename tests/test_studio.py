@@ -81,3 +81,31 @@ def test_list_images_skips_hidden_and_other_files(tmp_path):
     for name in ("b.png", "a.JPG", ".hidden.png", "notes.txt"):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in list_images(tmp_path)] == ["a.JPG", "b.png"]
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[defaults]\npresett = 'preview'\n", r"line 2: unknown key 'presett' in \[defaults\]"),
+        ("[presetz.x]\nimage_size = 64\n", r"line 1: unknown table or key 'presetz'"),
+        ("colour = 'red'\n", r"studio\.toml: unknown table or key 'colour'"),
+        ("[presets.x]\nseed = 1e400\n", r"line 2: \[presets\.x\] seed: cannot read inf"),
+        ("[presets.x]\nnum_iterations = inf\n", r"line 2: .*num_iterations: cannot read inf"),
+        ("[presets.x]\nimage_size = 64.5\n", r"line 2: .*image_size: cannot read 64\.5"),
+        ("[presets.x]\nseed = 99999999999999999999\n", r"seed must be 0\.\.9223372036854775807"),
+        ("[defaults]\nmax_image_megapixels = 'big'\n", r"line 2: .*must be a number of"),
+        ("[defaults]\nmax_image_megapixels = 0\n", r"line 2: .*must be a number above 0"),
+        ("[presets]\nx = 3\n", r"line 2: preset 'x' must be a table"),
+    ],
+)
+def test_every_studio_toml_mistake_is_named_with_its_line(tmp_path, toml, message):
+    (tmp_path / "studio.toml").write_text(toml)
+    with pytest.raises(StudioError, match=message):
+        Studio.open(tmp_path).config  # noqa: B018
+
+
+def test_an_unlocatable_key_never_says_line_0(tmp_path):
+    (tmp_path / "studio.toml").write_text("presets.x.image_size = 3\n")
+    with pytest.raises(StudioError) as raised:
+        Studio.open(tmp_path).config  # noqa: B018
+    assert "line 0" not in str(raised.value) and "image_size must be" in str(raised.value)

@@ -11,6 +11,7 @@ my-studio/
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -30,6 +31,7 @@ DEFAULT_TOML = """\
 [defaults]
 preset = "final"      # what `curator queue add` uses without --preset
 device = "auto"       # what `curator render` uses without --device
+# max_image_megapixels = 300   # larger photos are refused (a guard against decompression bombs)
 
 [presets.preview]     # a quick look: 256 px
 image_size = 256
@@ -66,11 +68,16 @@ class StudioError(StyleCoreError):
     """A studio folder or studio.toml that cannot be used."""
 
 
+#: Photos above this many megapixels are refused unless studio.toml raises the limit.
+DEFAULT_MAX_MEGAPIXELS = 300.0
+
+
 @dataclass
 class StudioConfig:
     presets: dict[str, RenderSettings] = field(default_factory=dict)
     default_preset: str = "final"
     device: str = "auto"
+    max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
 
     def preset(self, name: str | None) -> RenderSettings:
         name = name or self.default_preset
@@ -80,13 +87,19 @@ class StudioConfig:
         return self.presets[name]
 
 
-def _line_of(text: str, table: str, key: str | None = None) -> int:
-    """Best-effort line number of `key` inside `[table]` (or of the header), for messages."""
+def _line_of(text: str, table: str, key: str | None = None) -> int | None:
+    """Best-effort line number of `key` inside `[table]` (or of the header), for messages;
+    None when it cannot be found (a dotted key, an inline table)."""
     lines = text.splitlines()
-    header = re.compile(r"^\s*\[\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+    name = re.escape(table).replace(r"\.", r"\s*\.\s*")
+    header = re.compile(r"^\s*\[\s*" + name + r"\s*\]")
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:  # [table.sub] names the table too
+        sub_header = re.compile(r"^\s*\[\s*" + name + r"\s*\.")
+        start = next((i for i, line in enumerate(lines) if sub_header.match(line)), None)
+        key = None
     if start is None:
-        return 0
+        return None
     if key is None:
         return start + 1
     pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
@@ -98,22 +111,69 @@ def _line_of(text: str, table: str, key: str | None = None) -> int:
     return start + 1
 
 
+def _where(path: Path, text: str, table: str, key: str | None = None) -> str:
+    """`FILE: line N` when the line is known, else `FILE`."""
+    line = _line_of(text, table, key)
+    return f"{path}: line {line}" if line else str(path)
+
+
+#: The keys [defaults] may hold, each with a check of its value.
+DEFAULT_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "preset": (str, "a preset's name"),
+    "device": (str, "auto, cpu, cuda, cuda:N or mps"),
+    "max_image_megapixels": ((int, float), "a number of megapixels, e.g. 300"),
+}
+#: The tables studio.toml may hold.
+TABLES = ("defaults", "presets")
+
+
 def load_config(path: Path) -> StudioConfig:
-    """Parse studio.toml; every problem is reported with the file and the line."""
+    """Parse studio.toml; every problem is an error naming the file and, where it can, the
+    line: a broken file, an unknown table or key (a misspelt `presett` must not silently fall
+    back to the default), a value out of range."""
     presets = {name: RenderSettings.from_dict(values) for name, values in BUILTIN_PRESETS.items()}
     if not path.exists():
         return StudioConfig(presets=presets)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise StudioError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StudioError(f"{path}: {exc}") from None
+    for table, value in data.items():
+        if table not in TABLES:
+            known = ", ".join(f"[{t}]" for t in TABLES)
+            where = _where(path, text, table) if isinstance(value, dict) else str(path)
+            raise StudioError(f"{where}: unknown table or key {table!r}; studio.toml has {known}")
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise StudioError(f"{path}: line {_line_of(text, 'defaults')}: [defaults] must be a table")
-    for name, values in (data.get("presets") or {}).items():
-        where = f"{path}: line {_line_of(text, f'presets.{name}')}"
+        raise StudioError(f"{_where(path, text, 'defaults')}: [defaults] must be a table")
+    for key, value in defaults.items():
+        if key not in DEFAULT_KEYS:
+            known = ", ".join(DEFAULT_KEYS)
+            raise StudioError(
+                f"{_where(path, text, 'defaults', key)}: unknown key {key!r} in [defaults]; "
+                f"it takes {known}"
+            )
+        kind, meaning = DEFAULT_KEYS[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise StudioError(
+                f"{_where(path, text, 'defaults', key)}: [defaults] {key} must be {meaning}"
+            )
+    megapixels = float(defaults.get("max_image_megapixels", DEFAULT_MAX_MEGAPIXELS))
+    if not math.isfinite(megapixels) or megapixels <= 0:
+        raise StudioError(
+            f"{_where(path, text, 'defaults', 'max_image_megapixels')}: [defaults] "
+            "max_image_megapixels must be a number above 0"
+        )
+    preset_tables = data.get("presets") or {}
+    if not isinstance(preset_tables, dict):
+        raise StudioError(f"{_where(path, text, 'presets')}: [presets] must hold tables")
+    for name, values in preset_tables.items():
         if not isinstance(values, dict):
+            where = _where(path, text, "presets", name)
             raise StudioError(f"{where}: preset {name!r} must be a table of settings")
         try:
             for key in values:
@@ -121,17 +181,19 @@ def load_config(path: Path) -> StudioConfig:
             presets[name] = RenderSettings.from_dict(values)
         except SettingsError as exc:
             bad = next((k for k in values if k in str(exc)), None)
-            line = _line_of(text, f"presets.{name}", bad)
-            raise StudioError(f"{path}: line {line}: [presets.{name}] {exc}") from None
+            raise StudioError(
+                f"{_where(path, text, f'presets.{name}', bad)}: [presets.{name}] {exc}"
+            ) from None
     config = StudioConfig(
         presets=presets,
         default_preset=str(defaults.get("preset", "final")),
         device=str(defaults.get("device", "auto")),
+        max_image_megapixels=megapixels,
     )
     if config.default_preset not in presets:
-        line = _line_of(text, "defaults", "preset")
         raise StudioError(
-            f"{path}: line {line}: default preset {config.default_preset!r} is not defined"
+            f"{_where(path, text, 'defaults', 'preset')}: default preset "
+            f"{config.default_preset!r} is not defined"
         )
     return config
 
