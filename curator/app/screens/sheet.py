@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from stylecore.errors import StyleCoreError
@@ -151,10 +152,10 @@ class SheetScreen(RatingScreen):
             parts.append("auto-advance")
         parts.append(self.capp.queue_summary)
         text = "  │  ".join(parts)
-        found = self.query("#status")
-        if not found:  # the timer can fire before this screen has composed
+        try:
+            status = self.query_one("#status", Static)
+        except NoMatches:  # the queue timer can fire before this screen has composed
             return
-        status = found.first(Static)
         if text != self._status_text:
             self._status_text = text
             status.update(text, layout=False)
