@@ -125,7 +125,7 @@ class ThumbnailCache:
             except OSError:
                 cached.unlink(missing_ok=True)
         try:
-            image = load_rgb(path)
+            image = load_rgb(path, self.size)
         except StyleCoreError as exc:
             return ThumbError(str(exc).replace(f"{path}: ", ""))
         except OSError as exc:

@@ -14,6 +14,7 @@ from stylecore.errors import ImageError
 from stylecore.images import (
     MIN_SIDE,
     fit_size,
+    image_size,
     load_rgb,
     read_png_spec,
     resize_longest,
@@ -168,3 +169,38 @@ def test_atomic_png_carries_text(tmp_path):
     save_png_atomic(Image.new("RGB", (20, 20)), path, {"stylecore": '{"a": 1}'})
     assert read_png_spec(path) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+
+
+def test_a_96_megapixel_photo_opens_and_decodes_reduced_when_asked(tmp_path):
+    """Artists' originals are this big: Pillow's bomb guard refused them."""
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (12000, 8000), (120, 90, 60)).save(path, quality=70)
+    assert load_rgb(path, longest=512).size == (1500, 1000)  # JPEG draft: 1/8 of the work
+    assert image_size(path) == (12000, 8000)
+    assert load_rgb(path).size == (12000, 8000)
+
+
+def test_the_size_limit_is_a_setting_and_says_how_to_raise_it(tmp_path, monkeypatch):
+    from stylecore import images
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (3000, 1000)).save(path)
+    monkeypatch.setitem(images._limit, "megapixels", 2.0)
+    with pytest.raises(ImageError, match=r"3000x1000 is 3 MP, above the limit of 2 MP .*"
+                       r"max_image_megapixels = 50 in studio\.toml"):  # fmt: skip
+        load_rgb(path)
+
+
+def test_a_file_this_user_may_not_read_says_so(tmp_path, monkeypatch):
+    """Not 'damaged or truncated': root reads anything, so the refusal is injected here."""
+    from stylecore import images
+
+    path = tmp_path / "locked.png"
+    Image.new("RGB", (32, 32)).save(path)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(images.Image, "open", refuse)
+    with pytest.raises(ImageError, match=r"locked\.png: permission denied"):
+        load_rgb(path)

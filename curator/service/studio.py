@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from PIL import Image
 
 from stylecore.errors import StyleCoreError
-from stylecore.images import load_rgb
+from stylecore.images import load_rgb, set_max_megapixels
 from stylecore.settings import RenderSettings
 from stylecore.spec import RenderSpec, file_sha256
 from stylecore.stats.store import StatsStore
@@ -101,6 +101,7 @@ class StudioService:
 
     def __init__(self, studio: Studio, thumb_workers: int = 2, *, load_rows: bool = True) -> None:
         self.studio = studio
+        set_max_megapixels(studio.config.max_image_megapixels)
         self._owner = threading.get_ident()
         self._stores: dict[type[Store], Store] = {}
         self._thumb_workers = thumb_workers

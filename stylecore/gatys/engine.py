@@ -337,9 +337,11 @@ class Renderer:
             ):
                 raise SettingsError("a batch must share content, init image and settings")
         started = time.perf_counter()
-        content_image = load_rgb(first.content)
-        style_images = {s.path: load_rgb(s.path) for r in requests for s in r.styles}
-        init_source = load_rgb(first.init_image) if first.init_image is not None else None
+        largest = max(size for size, _ in settings.levels())
+        style_largest = max(16, round(largest * settings.style_scale))
+        content_image = load_rgb(first.content, largest)
+        style_images = {s.path: load_rgb(s.path, style_largest) for r in requests for s in r.styles}
+        init_source = load_rgb(first.init_image, largest) if first.init_image else None
         torch.manual_seed(settings.seed)
 
         net = self.network(settings)

@@ -30,7 +30,7 @@ import torch
 
 from stylecore.errors import RenderCancelled, StyleCoreError
 from stylecore.gatys.engine import Renderer, describe_device
-from stylecore.images import load_rgb
+from stylecore.images import load_rgb, set_max_megapixels
 from stylecore.loops.events import LoopEvent
 from stylecore.naming import safe_stem
 from stylecore.render_files import write_render
@@ -102,6 +102,7 @@ class RenderLoop:
         self.poll = poll
         self.stale_after = stale_after
         self.device = device or studio.config.device
+        set_max_megapixels(studio.config.max_image_megapixels)
         self.renderer = renderer or Renderer(self.device)
         self._previewer: RenderEngine | None = None
         self.on_event = on_event or (lambda event: None)
@@ -191,9 +192,10 @@ class RenderLoop:
             paths = [request.content, *(s.path for s in request.styles)]
             if request.init_image is not None:
                 paths.append(request.init_image)
+            size = request.settings.image_size
             try:
                 for path in paths:
-                    load_rgb(path)
+                    load_rgb(path, size)
             except StyleCoreError as exc:
                 self._fail(job, str(exc))
                 continue

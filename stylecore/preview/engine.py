@@ -186,7 +186,9 @@ class PreviewEngine:
         started = time.perf_counter()
         settings = request.settings
         content = resize_longest(
-            load_rgb(request.content), settings.image_size, path=request.content
+            load_rgb(request.content, settings.image_size),
+            settings.image_size,
+            path=request.content,
         )
         total = sum(style.weight for style in request.styles)
         vector = np.zeros((1, 1, 1, 100), dtype=np.float32)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from stylecore.images import load_rgb
+from stylecore.images import image_size, load_rgb
 
 #: Longest side of the copy the statistics are measured on.
 ANALYSIS_SIZE = 256
@@ -146,8 +146,11 @@ def analysis_copy(image: Image.Image) -> Image.Image:
 
 def compute_stats(image: Image.Image | str | Path, role: str = "style") -> ImageStats:
     """Measure an image (a path or an RGB image); `role` picks the verdict: style or content."""
-    if not isinstance(image, Image.Image):
-        image = load_rgb(image)
+    if isinstance(image, Image.Image):
+        width, height = image.size
+    else:
+        path, image = image, load_rgb(image, ANALYSIS_SIZE)  # a JPEG decodes reduced
+        width, height = image_size(path)
     small = analysis_copy(image.convert("RGB"))
     rgb8 = np.asarray(small)
     rgb = rgb8.astype(np.float32) / np.float32(255.0)
@@ -156,7 +159,7 @@ def compute_stats(image: Image.Image | str | Path, role: str = "style") -> Image
     hue, saturation, value = rgb_to_hsv(rgb)
     chroma = saturation * value
 
-    out: dict[str, Any] = {"width": image.width, "height": image.height}
+    out: dict[str, Any] = {"width": width, "height": height}
     out.update(_value_stats(lightness))
     out.update(_hue_stats(hue, chroma))
     out.update(_saturation_stats(saturation))
