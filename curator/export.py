@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 from PIL import Image
 
 from stylecore.errors import StyleCoreError
+from stylecore.files import UnsafeWrite, check_inside, write_bytes_atomic
 from stylecore.images import load_rgb
 from stylecore.naming import safe_stem
 from stylecore.studio.folder import Studio
@@ -37,6 +37,9 @@ from .ratings import LABEL_BY_NAME
 #: digiKam's pick labels: 0 none, 1 rejected, 2 pending, 3 accepted.
 PICK_LABELS = {"": 0, "reject": 1, "pick": 3}
 PROJECT_NS = "https://github.com/style-curator/ns/render/1.0/"
+MANIFEST = "manifest.json"
+#: Marks a manifest (and so the files it lists) as written by this tool.
+TOOL = "style-curator export"
 
 Progress = Callable[[int, int, str], None]
 
@@ -70,6 +73,8 @@ class ContentExport:
 class ExportPlan:
     options: ExportOptions
     groups: list[ContentExport]
+    #: Planned files that exist already and that no earlier export of ours wrote.
+    existing: list[Path] = field(default_factory=list)
 
     @property
     def files(self) -> list[Path]:
@@ -77,7 +82,7 @@ class ExportPlan:
 
     @property
     def manifest_path(self) -> Path:
-        return self.options.destination / "manifest.json"
+        return self.options.destination / MANIFEST
 
 
 def default_choice(rows: Sequence[RenderRow]) -> list[RenderRow]:
@@ -104,18 +109,65 @@ def layer_name(row: RenderRow) -> str:
 
 
 def _inside(path: Path, root: Path) -> Path:
-    """`path`, after checking it lies inside `root` (hostile names cannot climb out)."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise ExportError(f"{path}: would be written outside {root}")
-    return path
+    """`path`, after checking that writing it stays inside `root`: hostile names cannot climb
+    out, and no file or folder on the way may be a link leading elsewhere."""
+    try:
+        return check_inside(path, root)
+    except UnsafeWrite as exc:
+        raise ExportError(str(exc)) from None
 
 
-def plan_export(studio: Studio, rows: Sequence[RenderRow], options: ExportOptions) -> ExportPlan:
-    """Every file the export would write; raises ExportError on conflicts unless forced."""
+def _refuse_studio_folders(studio: Studio, destination: Path) -> None:
+    """An export is a copy for compositing: it never goes into the studio's own folders."""
+    target = destination.resolve()
+    for folder in (studio.renders, studio.contents, studio.styles, studio.state):
+        if target == folder.resolve() or target.is_relative_to(folder.resolve()):
+            raise ExportError(
+                f"{destination}: is the studio's {folder.name}/ folder; export somewhere else, "
+                f"e.g. {studio.exports / 'picks'}"
+            )
+
+
+def read_manifest(destination: Path) -> dict[str, Any] | None:
+    """The manifest an earlier export left in `destination`, if it is one of ours."""
+    path = destination / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("tool") == TOOL else None
+
+
+def _ours(path: Path, destination: Path, previous: dict[str, Any] | None) -> bool:
+    """Whether `path` is a file an earlier export wrote and nobody changed since: its size
+    and modification time are what that export's manifest recorded."""
+    if previous is None:
+        return False
+    if path == destination / MANIFEST:
+        return True
+    record = (previous.get("files") or {}).get(_relative(path, destination))
+    if not isinstance(record, dict) or path.is_symlink():
+        return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return record.get("bytes") == stat.st_size and record.get("mtime_ns") == stat.st_mtime_ns
+
+
+def plan_export(
+    studio: Studio, rows: Sequence[RenderRow], options: ExportOptions, *, check: bool = True
+) -> ExportPlan:
+    """Every file the export would write. Raises ExportError for a destination inside the
+    studio, for any path that would leave the destination (links included) and, unless
+    forced or `check` is off (a dry run), for files that exist and that no earlier export
+    of ours wrote (an interrupted export resumes without --force)."""
     destination = options.destination
-    if destination.exists() and not destination.is_dir():
+    if destination.is_symlink() or (destination.exists() and not destination.is_dir()):
         raise ExportError(f"{destination}: exists and is not a folder")
+    _refuse_studio_folders(studio, destination)
     by_content: dict[str, list[RenderRow]] = {}
     for row in rows:
         if row.content:
@@ -136,6 +188,8 @@ def plan_export(studio: Studio, rows: Sequence[RenderRow], options: ExportOption
             counter += 1
         used_folders.add(folder_name)
         folder = _inside(destination / folder_name, destination)
+        if folder.is_symlink():
+            raise ExportError(f"{folder}: is a symbolic link; refusing to write through it")
         group = ContentExport(content, original, folder, sorted(renders, key=rank))
         group.files.append(_inside(folder / f"{stem}{original.suffix.lower()}", destination))
         for row in group.renders:
@@ -143,70 +197,111 @@ def plan_export(studio: Studio, rows: Sequence[RenderRow], options: ExportOption
             group.targets[row.id] = render
             group.files.append(render)
             if options.xmp:
-                group.files.append(render.with_name(render.name + ".xmp"))
+                group.files.append(_inside(render.with_name(render.name + ".xmp"), destination))
         if options.psd:
             group.files.append(_inside(folder / f"{stem}.psd", destination))
         if options.ora:
             group.files.append(_inside(folder / f"{stem}.ora", destination))
         groups.append(group)
     plan = ExportPlan(options, groups)
-    if not options.force:
-        existing = [path for path in plan.files if path.exists()]
-        if existing:
-            raise ExportError(
-                f"{existing[0]}: exists ({len(existing)} file(s) would be overwritten); "
-                "use --force to overwrite, or another destination"
-            )
+    _inside(plan.manifest_path, destination)
+    previous = read_manifest(destination)
+    plan.existing = [
+        path
+        for path in plan.files
+        if os.path.lexists(path) and not _ours(path, destination, previous)
+    ]
+    if check and plan.existing and not options.force:
+        raise ExportError(
+            f"{plan.existing[0]}: exists ({len(plan.existing)} file(s) would be overwritten); "
+            "use --force to overwrite, or another destination"
+        )
     return plan
 
 
 def run_export(
     plan: ExportPlan, studio: Studio, progress: Progress | None = None
 ) -> dict[str, Any]:
-    """Write everything the plan lists; returns the manifest."""
+    """Write everything the plan lists; returns the manifest.
+
+    Every file is written whole or not at all, inside the destination. A render that cannot
+    be read is skipped and listed under `failed` (the rest of its photo's stack still comes
+    out); the manifest is rewritten after each photo, so an export that stops part-way
+    records what it wrote and a rerun overwrites those files without --force.
+    """
     report = progress or (lambda done, total, message: None)
+    destination = plan.options.destination
     total = sum(len(group.renders) + 1 for group in plan.groups)
     done = 0
     manifest: dict[str, Any] = {
+        "tool": TOOL,
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
         "studio": str(studio.root),
+        "complete": False,
         "contents": [],
+        "failed": [],
+        "files": {},
     }
+    destination.mkdir(parents=True, exist_ok=True)
+
+    def write(path: Path, data: bytes) -> None:
+        write_bytes_atomic(path, data, inside=destination)
+        stat = path.stat()
+        manifest["files"][_relative(path, destination)] = {
+            "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        }  # fmt: skip
+
     for group in plan.groups:
         group.folder.mkdir(parents=True, exist_ok=True)
+        _inside(group.folder / "x", destination)  # the folder itself may not lead elsewhere
         original_copy = group.files[0]
-        base = load_rgb(group.original)  # upright, as the renders were made from it; and an image
+        try:
+            base = load_rgb(group.original)  # upright, as the renders were made from it
+        except StyleCoreError as exc:
+            manifest["failed"].append({"content": group.content, "error": str(exc)})
+            done += len(group.renders) + 1
+            continue
         size = base.size
-        shutil.copy2(group.original, original_copy)
+        write(original_copy, group.original.read_bytes())
         entry: dict[str, Any] = {
             "content": group.content,
-            "original": _relative(original_copy, plan.options.destination),
+            "original": _relative(original_copy, destination),
             "size": list(size),
             "renders": [],
         }
         layers: list[tuple[str, Image.Image, bytes]] = []
 
-        def prepare(row: RenderRow, size: tuple[int, int] = size) -> tuple[Image.Image, bytes]:
+        def prepare(
+            row: RenderRow, size: tuple[int, int] = size
+        ) -> tuple[Image.Image, bytes] | StyleCoreError:
             """Read, resize to the original and encode one render (threads: zlib and Pillow's
-            encoders release the GIL)."""
-            image = load_rgb(studio.renders / row.file)
+            encoders release the GIL); an unreadable render gives its error."""
+            try:
+                image = load_rgb(studio.renders / row.file)
+            except StyleCoreError as exc:
+                return exc
             if image.size != size:
                 image = image.resize(size, Image.Resampling.LANCZOS)
             return image, _png_bytes(image)
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             prepared = pool.map(prepare, group.renders)
-            for row, (image, png) in zip(group.renders, prepared, strict=True):
+            for row, outcome in zip(group.renders, prepared, strict=True):
                 report(done, total, f"{Path(row.file).name}")
+                done += 1
+                if isinstance(outcome, StyleCoreError):
+                    manifest["failed"].append({"source": row.file, "error": str(outcome)})
+                    continue
+                image, png = outcome
                 target = group.targets[row.id]
-                target.write_bytes(png)
+                write(target, png)
                 if plan.options.xmp:
                     xmp = target.with_name(target.name + ".xmp")
-                    xmp.write_text(xmp_sidecar(row), encoding="utf-8")
+                    write(xmp, xmp_sidecar(row).encode("utf-8"))
                 layers.append((layer_name(row), image, png))
                 entry["renders"].append(
                     {
-                        "file": _relative(target, plan.options.destination),
+                        "file": _relative(target, destination),
                         "source": row.file,
                         "job_id": row.job_id,
                         "content": row.content,
@@ -218,23 +313,30 @@ def run_export(
                         "settings": (row.spec or {}).get("settings"),
                     }
                 )
-                done += 1
         report(done, total, f"layers for {group.original.name}")
         stem = safe_stem(group.original.stem)
         # Bottom to top: the original, then the renders from worst to best.
         stack = [("original " + stem, base, _png_bytes(base)), *reversed(layers)]
         if plan.options.psd:
-            write_psd(group.folder / f"{stem}.psd", size, stack)
-            entry["psd"] = _relative(group.folder / f"{stem}.psd", plan.options.destination)
+            psd = group.folder / f"{stem}.psd"
+            write(psd, psd_bytes(size, stack))
+            entry["psd"] = _relative(psd, destination)
         if plan.options.ora:
-            write_ora(group.folder / f"{stem}.ora", size, stack)
-            entry["ora"] = _relative(group.folder / f"{stem}.ora", plan.options.destination)
+            ora = group.folder / f"{stem}.ora"
+            write(ora, ora_bytes(size, stack))
+            entry["ora"] = _relative(ora, destination)
         manifest["contents"].append(entry)
         done += 1
-    plan.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    plan.manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _write_manifest(plan, manifest)
+    manifest["complete"] = True
+    _write_manifest(plan, manifest)
     report(total, total, "done")
     return manifest
+
+
+def _write_manifest(plan: ExportPlan, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, indent=2) + "\n"
+    write_bytes_atomic(plan.manifest_path, text.encode("utf-8"), inside=plan.options.destination)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -247,21 +349,19 @@ def _png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def write_psd(
-    path: Path, size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]
-) -> None:
+def psd_bytes(size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]) -> bytes:
     """A layered PSD: `stack` bottom to top, each layer the full canvas."""
     from psd_tools import PSDImage
 
     document = PSDImage.new("RGB", size)
     for name, image, _ in stack:
         document.create_pixel_layer(image.convert("RGB"), name=name)
-    document.save(str(path))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
-def write_ora(
-    path: Path, size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]
-) -> None:
+def ora_bytes(size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]) -> bytes:
     """OpenRaster: a zip whose first entry is the mimetype, stored uncompressed; stack.xml
     (topmost layer first), one PNG per layer, mergedimage.png and a thumbnail."""
     width, height = size
@@ -278,13 +378,15 @@ def write_ora(
     top = stack[-1][1]
     thumbnail = top.copy()
     thumbnail.thumbnail((256, 256))
-    with zipfile.ZipFile(path, "w") as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "image/openraster", zipfile.ZIP_STORED)
         archive.writestr("stack.xml", stack_xml, zipfile.ZIP_DEFLATED)
         for index, (_, _, png) in enumerate(stack):
             archive.writestr(f"data/layer{index:03d}.png", png, zipfile.ZIP_STORED)
         archive.writestr("mergedimage.png", stack[-1][2], zipfile.ZIP_STORED)
         archive.writestr("Thumbnails/thumbnail.png", _png_bytes(thumbnail), zipfile.ZIP_STORED)
+    return buffer.getvalue()
 
 
 def xmp_sidecar(row: RenderRow) -> str:

@@ -9,6 +9,7 @@ reject marks are drawn as shapes, so they do not depend on what a font holds.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from stylecore.errors import SettingsError
+from stylecore.files import UnsafeWrite, atomic_file
 from stylecore.images import load_rgb
 
 from .catalog import RenderRow
@@ -142,6 +144,8 @@ def make_sheet(
     load: Loader,
     palette_of: PaletteOf | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    force: bool = False,
 ) -> SheetResult:
     """Draw the sheet; PDF if `output` ends in .pdf, else PNG (one file a page, -NN after 1)."""
     suffix = output.suffix.lower()
@@ -151,22 +155,52 @@ def make_sheet(
         raise SettingsError("columns and rows must be 1 or more")
     if options.matrix not in ("", "styles", "contents"):
         raise SettingsError("matrix must be styles or contents")
+    if options.matrix and options.settings:
+        raise SettingsError(
+            "settings lines are drawn under the tiles of a grid sheet; a matrix has no captions "
+            "(leave out --settings, or --matrix)"
+        )
+    existing = existing_pages(output)
+    if existing and not force:
+        raise SettingsError(
+            f"{existing[0]}: exists ({len(existing)} file(s) would be overwritten); use "
+            "--force to overwrite, or another name"
+        )
     if options.matrix:
         pages, counts = _matrix_pages(rows, options, load, palette_of, progress)
     else:
         pages, counts = _grid_pages(rows, options, load, palette_of, progress)
     output.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".pdf":
-        pages[0].save(output, "PDF", resolution=options.dpi, save_all=True, append_images=pages[1:])
-        files = [output]
-    elif len(pages) == 1:
-        pages[0].save(output, "PNG")
-        files = [output]
-    else:
-        files = [output.with_name(f"{output.stem}-{n:02d}.png") for n in range(1, len(pages) + 1)]
-        for page, path in zip(pages, files, strict=True):
-            page.save(path, "PNG")
+    folder = output.parent
+    try:
+        if suffix == ".pdf":
+            files = [output]
+            with atomic_file(output, inside=folder) as handle:
+                pages[0].save(
+                    handle, "PDF", resolution=options.dpi, save_all=True, append_images=pages[1:]
+                )
+        else:
+            files = [output] if len(pages) == 1 else numbered_pages(output, len(pages))
+            for page, path in zip(pages, files, strict=True):
+                with atomic_file(path, inside=folder) as handle:
+                    page.save(handle, "PNG")
+    except UnsafeWrite as exc:
+        raise SettingsError(str(exc)) from None
     return SheetResult(len(pages), counts, files)
+
+
+def numbered_pages(output: Path, count: int) -> list[Path]:
+    """`sheet.png` of several pages: sheet-01.png, sheet-02.png..."""
+    return [output.with_name(f"{output.stem}-{n:02d}.png") for n in range(1, count + 1)]
+
+
+def existing_pages(output: Path) -> list[Path]:
+    """Files a sheet written to `output` could overwrite: the file, or its numbered pages."""
+    found = [output] if os.path.lexists(output) else []
+    if output.suffix.lower() == ".png" and output.parent.is_dir():
+        pattern = re.compile(re.escape(output.stem) + r"-\d{2,}\.png")
+        found += sorted(p for p in output.parent.iterdir() if pattern.fullmatch(p.name))
+    return found
 
 
 @dataclass

@@ -218,7 +218,7 @@ def coerce(name: str, value: Any) -> Any:
         if kind == "tuple[float, ...]":
             return tuple(finite_float(v) for v in _split(value))
     except (TypeError, ValueError, OverflowError):
-        wanted = {"int": "a whole number", "float": "a finite number"}.get(kind, kind)
+        wanted = {"int": "a whole number", "float": "a finite number"}.get(str(kind), str(kind))
         raise SettingsError(f"{name}: cannot read {value!r} as {wanted}") from None
     return value
 

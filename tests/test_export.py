@@ -13,7 +13,7 @@ from PIL import Image
 
 from curator.catalog import Catalog, Rating
 from curator.cli import main
-from curator.export import ExportError, ExportOptions, export_renders, plan_export
+from curator.export import MANIFEST, ExportError, ExportOptions, export_renders, plan_export
 
 from .studio_factory import make_studio
 
@@ -135,11 +135,19 @@ def test_manifest(studio, tmp_path):
 
 
 def test_nothing_is_overwritten_without_force(studio, tmp_path):
+    """Files an earlier export wrote, unchanged since, are ours to rewrite; anything else (a
+    PSD the artist has worked on since, a file of their own) needs --force."""
     out = tmp_path / "out"
     export_renders(studio, rows_of(studio), ExportOptions(out))
-    with pytest.raises(ExportError, match=r"exists .* use --force"):
+    plan_export(studio, rows_of(studio), ExportOptions(out))  # our own files: no conflict
+    psd = next(out.glob("*/*.psd"))
+    psd.write_bytes(psd.read_bytes() + b"painted on")
+    with pytest.raises(ExportError, match=r"\.psd: exists \(1 file\(s\) would be .* --force"):
         plan_export(studio, rows_of(studio), ExportOptions(out))
     export_renders(studio, rows_of(studio), ExportOptions(out, force=True))
+    (out / MANIFEST).unlink()  # no manifest of ours: nothing there is known to be ours
+    with pytest.raises(ExportError, match="use --force"):
+        plan_export(studio, rows_of(studio), ExportOptions(out))
 
 
 def test_hostile_names_stay_inside(studio, tmp_path):
@@ -175,7 +183,74 @@ def test_cli_export_defaults_to_picks_and_four_stars(studio, tmp_path, capsys):
     assert "would write" in listing and not out.exists()
     assert main(["export", str(studio.root), "-o", str(out)]) == 0
     assert "exported 2 render(s) of 1 photo(s)" in capsys.readouterr().out
+    assert main(["export", str(studio.root), "-o", str(out)]) == 0  # rewrites its own files
+    capsys.readouterr()
+    (out / "manifest.json").write_text("{}")  # not ours any more
     assert main(["export", str(studio.root), "-o", str(out)]) == 2
     assert "use --force" in capsys.readouterr().err
     assert main(["export", str(studio.root), "-o", str(tmp_path / "b"), "--rejected"]) == 0
     assert "exported 1 render(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", [MANIFEST, "chelsea/x.png.xmp", "chelsea"])
+@pytest.mark.parametrize("dangling", [True, False])
+def test_no_write_goes_through_a_link(studio, tmp_path, name, dangling):
+    """A link named like a file the export writes (the manifest, a sidecar) or like a photo's
+    folder, in the destination, pointing outside: refused, with or without --force, and the
+    outside file is untouched."""
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    victim = outside / "victim"
+    if not dangling:
+        victim.write_text("precious")
+    rows = rows_of(studio)
+    plan = plan_export(studio, rows, ExportOptions(tmp_path / "probe"), check=False)
+    first = plan.groups[0]
+    real = {
+        MANIFEST: out / MANIFEST,
+        "chelsea/x.png.xmp": out / first.folder.name / (first.files[1].name + ".xmp"),
+        "chelsea": out / first.folder.name,
+    }[name]
+    real.parent.mkdir(parents=True, exist_ok=True)
+    real.symlink_to(victim if name != "chelsea" else outside, target_is_directory=name == "chelsea")
+    for force in (False, True):
+        with pytest.raises(ExportError, match="symbolic link|outside"):
+            export_renders(studio, rows, ExportOptions(out, force=force))
+    assert (victim.read_text() == "precious") if not dangling else not victim.exists()
+    assert list(outside.iterdir()) == ([victim] if not dangling else [])
+
+
+def test_an_export_into_the_studio_s_own_folders_is_refused(studio):
+    for folder in (studio.renders, studio.contents, studio.styles / "sub"):
+        with pytest.raises(ExportError, match=r"is the studio's (renders|contents|styles)/"):
+            plan_export(studio, rows_of(studio), ExportOptions(folder))
+
+
+def test_a_damaged_render_is_skipped_listed_and_the_rest_exported(studio, tmp_path):
+    rows = rows_of(studio)
+    victim = studio.renders / rows[0].file
+    victim.write_bytes(victim.read_bytes()[:200])  # truncated
+    out = tmp_path / "out"
+    manifest = export_renders(studio, rows, ExportOptions(out))[1]
+    assert manifest["complete"] is True
+    assert [f["source"] for f in manifest["failed"]] == [rows[0].file]
+    assert "damaged or truncated" in manifest["failed"][0]["error"]
+    exported = [r["source"] for c in manifest["contents"] for r in c["renders"]]
+    assert sorted(exported) == sorted(r.file for r in rows[1:])
+    assert all((out / c["psd"]).exists() for c in manifest["contents"])
+    # The rerun needs no --force for what it wrote itself.
+    export_renders(studio, rows, ExportOptions(out))
+
+
+def test_a_dry_run_always_shows_the_plan(studio, tmp_path, capsys):
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out))
+    psd = next(out.glob("*/*.psd"))
+    psd.write_bytes(b"worked on in Photoshop")
+    capsys.readouterr()
+    assert main(["export", str(studio.root), "-o", str(out), "--dry-run", "--stars", "0"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{psd}  (exists: needs --force)" in listing
+    assert "1 exist already and need --force" in listing
+    assert psd.read_bytes() == b"worked on in Photoshop"

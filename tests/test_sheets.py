@@ -89,3 +89,37 @@ def test_pdf_opens_in_poppler(studio, tmp_path):
     assert len(pages) == 2
     width, height = Image.open(pages[0]).size
     assert abs(width / height - 210 / 297) < 0.01  # A4, as drawn
+
+
+def test_a_sheet_is_not_overwritten_without_force(studio, tmp_path, capsys):
+    out = tmp_path / "sheet.png"
+    args = ["sheet", str(studio.root), "-o", str(out), "--rows", "2"]
+    assert main(args) == 0
+    pages = sorted(tmp_path.glob("sheet-*.png"))
+    assert len(pages) > 1 and not out.exists()  # several pages: numbered
+    before = [p.stat().st_mtime_ns for p in pages]
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "sheet-01.png: exists" in err and "--force" in err
+    assert [p.stat().st_mtime_ns for p in pages] == before
+    assert main([*args, "--force"]) == 0
+
+
+def test_matrix_with_settings_is_refused_not_dropped(studio, tmp_path, capsys):
+    args = ["sheet", str(studio.root), "-o", str(tmp_path / "m.pdf"), "--matrix", "styles"]
+    assert main([*args, "--settings"]) == 2
+    assert "a matrix has no captions" in capsys.readouterr().err
+    assert main(args) == 0
+
+
+def test_a_sheet_never_writes_through_a_link(studio, tmp_path):
+    outside = tmp_path / "outside.pdf"
+    outside.write_text("precious")
+    link = tmp_path / "sheets" / "sheet.pdf"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    with pytest.raises(SettingsError, match="symbolic link"):
+        make_sheet(rows(studio), link, SheetOptions(dpi=60), default_loader(studio.renders),
+                   force=True)  # fmt: skip
+    assert outside.read_text() == "precious"

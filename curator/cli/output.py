@@ -28,6 +28,7 @@ def add_parsers(commands: Any) -> None:
     sheet.add_argument(
         "--matrix", choices=("styles", "contents"), help="a row per style (or content)"
     )
+    sheet.add_argument("--force", action="store_true", help="overwrite an existing sheet")
     sheet.set_defaults(handler=cmd_sheet)
 
     export = commands.add_parser("export", help="picks as layered PSD/ORA stacks with XMP")
@@ -54,7 +55,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             matrix=args.matrix or "", title=service.studio.root.name,
             filter_text=view.filter.describe(),
         )  # fmt: skip
-        result = service.make_sheet(shown, args.output, options)
+        result = service.make_sheet(shown, args.output, options, force=args.force)
     tiles = sum(result.tiles_per_page)
     names = ", ".join(str(f) for f in result.files[:3]) + (" ..." if len(result.files) > 3 else "")
     print(f"wrote {result.pages} page(s), {tiles} tile(s): {names}")
@@ -74,11 +75,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         options = ExportOptions(
             args.output, psd=args.psd, ora=args.ora, xmp=args.xmp, force=args.force
         )
-        plan = service.plan_export(chosen, options)
+        plan = service.plan_export(chosen, options, check=not args.dry_run)
         if args.dry_run:
+            existing = set(plan.existing)
             for path in plan.files:
-                print(path)
-            print(f"would write {len(plan.files)} file(s) for {len(chosen)} render(s)")
+                print(f"{path}  (exists: needs --force)" if path in existing else str(path))
+            note = ""
+            if existing and not args.force:
+                note = f"; {len(existing)} exist already and need --force"
+            print(f"would write {len(plan.files)} file(s) for {len(chosen)} render(s){note}")
             return 0
         manifest = service.export(plan)
     print(

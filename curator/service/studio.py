@@ -620,11 +620,14 @@ class StudioService:
 
     # ----------------------------------------------------------------- export and sheets
 
-    def plan_export(self, rows: Sequence[RenderRow], options: ExportOptions) -> ExportPlan:
-        """What an export would write (raises ExportError on a conflict). Worker-safe."""
+    def plan_export(
+        self, rows: Sequence[RenderRow], options: ExportOptions, *, check: bool = True
+    ) -> ExportPlan:
+        """What an export would write (raises ExportError on a conflict, unless `check` is
+        off for a dry run; an unsafe path is refused always). Worker-safe."""
         from ..export import plan_export
 
-        return plan_export(self.studio, self.with_specs(rows), options)
+        return plan_export(self.studio, self.with_specs(rows), options, check=check)
 
     def export(self, plan: ExportPlan, progress: Progress | None = None) -> dict[str, Any]:
         """Carry out an export plan; returns its manifest. Worker-safe."""
@@ -638,8 +641,11 @@ class StudioService:
         output: Path,
         options: SheetOptions,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        force: bool = False,
     ) -> SheetResult:
-        """A contact sheet of `rows` as PDF or PNG pages. Worker-safe."""
+        """A contact sheet of `rows` as PDF or PNG pages; refuses to overwrite unless
+        `force`. Worker-safe."""
         from ..sheets import default_loader, make_sheet
         from ..thumbs import THUMB_SIZE
 
@@ -674,5 +680,6 @@ class StudioService:
             return palettes[sha]
 
         return make_sheet(
-            rows, output, options, load, palette_of if options.palette else None, progress
-        )
+            rows, output, options, load, palette_of if options.palette else None, progress,
+            force=force,
+        )  # fmt: skip
