@@ -14,11 +14,15 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stylecore.studio import database as db
 
+from .journal import RatingsJournal
 from .ratings import Rating, is_keeper
+
+if TYPE_CHECKING:
+    from stylecore.studio.folder import Studio
 
 RENDER_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 
@@ -207,6 +211,38 @@ class Catalog(db.Store):
 
     COMPONENT = "catalog"
     MIGRATIONS = MIGRATIONS
+    TRANSIENT_OK = True  # a read-only studio without a database: a catalog in memory
+
+    def __init__(self, studio: Studio) -> None:
+        super().__init__(studio)
+        self.journal = RatingsJournal(studio.state)
+        # A catalog made afresh (a lost database, a read-only copy without one) beside a
+        # journal: rebuild it from renders/ and bring the ratings back now.
+        empty = self.conn.execute("SELECT 1 FROM renders LIMIT 1").fetchone() is None
+        if empty and self.journal.path.exists() and (not self.read_only or self.conn.in_memory):
+            self.scan()
+            self.restore_ratings()
+
+    def restore_ratings(self, *, only_unrated: bool = False) -> int:
+        """Ratings from the journal (the last line per render; by file name, else by job id
+        for a renamed render); returns how many renders changed. `only_unrated` leaves
+        renders that have a rating alone."""
+        by_file, by_job = self.journal.latest()
+        if not by_file:
+            return 0
+        current = {
+            row["id"]: (row["file"], row["job_id"], Rating(row["stars"], row["flag"], row["label"]))
+            for row in self.conn.execute("SELECT id, file, job_id, stars, flag, label FROM renders")
+        }
+        changes: dict[int, Rating] = {}
+        for render_id, (file, job_id, rating) in current.items():
+            wanted = by_file.get(file) or (by_job.get(job_id) if job_id else None)
+            if wanted is None or wanted == rating or (only_unrated and rating != Rating()):
+                continue
+            changes[render_id] = wanted
+        if changes:
+            self.set_ratings(changes, journal=False)
+        return len(changes)
 
     # ----------------------------------------------------------------- files
 
@@ -330,10 +366,11 @@ class Catalog(db.Store):
         ).fetchall()
         return {row["id"]: Rating(row["stars"], row["flag"], row["label"]) for row in rows}
 
-    def set_ratings(self, ratings: dict[int, Rating]) -> None:
-        """Write ratings; committed before returning, so they survive a SIGKILL of the app."""
+    def set_ratings(self, ratings: dict[int, Rating], *, journal: bool = True) -> None:
+        """Write ratings; committed before returning, so they survive a SIGKILL of the app,
+        then added to the ratings journal, so they survive the loss of the database too."""
         now = time.time()
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "save ratings"):
             for render_id, rating in ratings.items():
                 if not rating.valid():
                     raise ValueError(f"invalid rating {rating}")
@@ -341,3 +378,15 @@ class Catalog(db.Store):
                     "UPDATE renders SET stars = ?, flag = ?, label = ?, rated = ? WHERE id = ?",
                     (rating.stars, rating.flag, rating.label, now, render_id),
                 )
+        if journal and not self.conn.in_memory:
+            marks = ",".join("?" * len(ratings))
+            names = {
+                row["id"]: (row["file"], row["job_id"])
+                for row in self.conn.execute(
+                    f"SELECT id, file, job_id FROM renders WHERE id IN ({marks})", list(ratings)
+                )
+            }
+            self.journal.append(
+                (*names[render_id], rating) for render_id, rating in ratings.items()
+                if render_id in names
+            )  # fmt: skip

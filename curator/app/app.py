@@ -55,6 +55,8 @@ class CuratorApp(App[None]):
         self.background_work = background_work
         self.requested_theme = theme or DEFAULT_THEME
         self.queue_summary = ""
+        #: Why this studio cannot be written (read-only disk, full disk...), or None.
+        self.read_only_reason = service.read_only_reason
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -73,6 +75,12 @@ class CuratorApp(App[None]):
         self.install_screen(StylesScreen(), "styles")
         self.refresh_queue_summary()
         self.push_screen(SheetScreen())
+        if self.read_only_reason:
+            self.notify(
+                f"This studio is open read-only ({self.read_only_reason}): you can look, write "
+                "contact sheets and export elsewhere, but ratings and jobs cannot be saved.",
+                severity="warning", timeout=12,
+            )  # fmt: skip
         self.set_interval(2.0, self.refresh_queue_summary)
         if self.watch_files:
             self.service.watch(self._files_changed)

@@ -17,6 +17,7 @@ exit with status 2.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:  # a failure the stores did not foresee: still one line
+        print(f"error: studio database: {exc}; 'curator doctor' checks it", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,6 +17,17 @@ def add_parsers(commands: Any) -> None:
     init.add_argument("studio", nargs="?", default=Path("."), type=Path, help="the folder (.)")
     init.set_defaults(handler=cmd_init)
 
+    doctor = commands.add_parser(
+        "doctor", help="check the studio's database against its files; --repair rebuilds it"
+    )
+    studio_argument(doctor)
+    doctor.add_argument(
+        "--repair", action="store_true",
+        help="keep a copy of the database, then rebuild what is damaged: the catalog from "
+        "renders/, ratings from the journal and exported XMP, jobs that can still be read",
+    )  # fmt: skip
+    doctor.set_defaults(handler=cmd_doctor)
+
     app = commands.add_parser("app", help="open the app (also: curator [STUDIO])")
     studio_argument(app)
     app.add_argument(
@@ -35,6 +46,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     print("  put photos in contents/ and paintings in styles/, then:")
     print("  curator queue add --contents contents --styles styles && curator render")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    service = StudioService.open(args.studio, load_rows=False)
+    report = service.doctor(repair=args.repair)
+    marks = {"ok": "ok  ", "warn": "note", "bad": "BAD "}
+    for state, text in report.lines:
+        print(f"{marks[state]}  {text}")
+    if report.healthy:
+        print("the studio is healthy" if not args.repair else "repaired: the studio is healthy")
+        return 0
+    print("problems found; 'curator doctor --repair' mends them (it keeps a copy first)")
+    return 1
 
 
 def cmd_app(args: argparse.Namespace) -> int:

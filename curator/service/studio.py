@@ -14,6 +14,7 @@ connection must not carry two threads' transactions at once.
 from __future__ import annotations
 
 import random
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ from stylecore.images import load_rgb, set_max_megapixels
 from stylecore.settings import RenderSettings
 from stylecore.spec import RenderSpec, file_sha256
 from stylecore.stats.store import StatsStore
-from stylecore.studio.database import Store
+from stylecore.studio.database import ReadOnlyStudio, Store, is_space_or_io, require_writable
 from stylecore.studio.folder import Studio, list_images
 from stylecore.studio.queue import STATUSES, Job, JobQueue
 from stylecore.studio.registry import LoopRecord
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from stylecore.loops.events import LoopEvent
     from stylecore.loops.local import RenderLoop
 
+    from ..doctor import DoctorReport
     from ..export import ExportOptions, ExportPlan
     from ..sheets import SheetOptions, SheetResult
 
@@ -207,12 +209,26 @@ class StudioService:
         """Re-read the catalog (cheap: one query) after files changed."""
         self.rows = self.catalog.all()
 
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why the studio is open read-only (a read-only disk, no permission, a full disk),
+        or None when ratings and jobs can be saved."""
+        return self.catalog.read_only_reason or self.queue.read_only_reason
+
     def rescan(self) -> bool:
         """Reconcile the catalog with renders/ (renders made while the app was closed);
         True if anything changed. Worker-safe: off the owning thread the rows are not
-        reloaded (call `reload` on the owning thread after); on it, they are."""
+        reloaded (call `reload` on the owning thread after); on it, they are. A studio that
+        cannot be written keeps the catalog it has."""
         with self._store(Catalog) as catalog:
-            changed, gone, _ = catalog.scan()
+            try:
+                changed, gone, _ = catalog.scan()
+            except ReadOnlyStudio:
+                changed = gone = 0
+            except sqlite3.OperationalError as exc:
+                if not is_space_or_io(exc):
+                    raise
+                changed = gone = 0  # the disk filled up: show what the catalog has
         if threading.get_ident() == self._owner:
             self.reload()
         return bool(changed or gone)
@@ -293,6 +309,7 @@ class StudioService:
         toggle_label: bool = False,
     ) -> list[int]:
         """Set stars, flag and/or label on renders; one undoable action. Returns changed ids."""
+        require_writable(self.catalog.conn, "save ratings")
         before = self.catalog.ratings(ids)
         after: dict[int, Rating] = {}
         for render_id, old in before.items():
@@ -324,6 +341,7 @@ class StudioService:
         label: str | None = None,
     ) -> list[int]:
         """Rate render files named on the command line (each must be in this studio's renders/)."""
+        require_writable(self.catalog.conn, "save ratings")
         ids: list[int] = []
         for path in files:
             full = path if path.is_absolute() else Path.cwd() / path
@@ -617,6 +635,17 @@ class StudioService:
         from stylecore.loops.local import RenderLoop
 
         return RenderLoop(self.studio, device=device, on_event=on_event, **options)
+
+    # ----------------------------------------------------------------- health
+
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Check the studio's database against its files; with `repair`, back it up and
+        rebuild what is damaged (see curator.doctor). Call before anything opens a store."""
+        from ..doctor import examine
+        from ..doctor import repair as mend
+
+        self.close()
+        return mend(self.studio) if repair else examine(self.studio)
 
     # ----------------------------------------------------------------- export and sheets
 

@@ -62,6 +62,8 @@ class StatsStore(db.Store):
         return stats
 
     def _store(self, sha: str, role: str, stats: dict[str, Any] | None, error: str | None) -> None:
+        if self.read_only:  # measured, but a read-only studio keeps no cache
+            return
         self.conn.execute(
             "INSERT OR REPLACE INTO image_stats (sha256, role, version, stats, error, computed)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -241,7 +241,10 @@ class Studio:
                 f"run 'curator init {root}' first"
             )
         for folder in (studio.renders, studio.state, studio.logs, studio.thumbs):
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:  # a read-only studio (or a full disk): reading still works
+                break
         return studio
 
     @property

@@ -198,7 +198,7 @@ class JobQueue(db.Store):
         """Queue specs; returns the ids that were new (existing ids are left as they are)."""
         now = time.time()
         added: list[str] = []
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "queue jobs"):
             for spec in specs:
                 job_id = spec.job_id()
                 cursor = self.conn.execute(
@@ -288,7 +288,7 @@ class JobQueue(db.Store):
         extra = (
             ", error = NULL, iteration = 0, eta = NULL, holder = NULL" if status == "queued" else ""
         )
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, f"mark jobs {status}"):
             cursor = self.conn.execute(
                 f"UPDATE jobs SET status = ?, updated = ?{extra}"
                 f" WHERE id IN ({marks}) AND status IN ({allowed_marks})",
@@ -305,12 +305,12 @@ class JobQueue(db.Store):
         return self._set_status(ids, "queued", ("failed", "cancelled"))
 
     def clear_done(self) -> int:
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "clear jobs"):
             return self.conn.execute("DELETE FROM jobs WHERE status = 'done'").rowcount
 
     def set_priority(self, ids: Sequence[str], priority: int) -> int:
         marks = ",".join("?" * len(ids))
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "change priorities"):
             return self.conn.execute(
                 f"UPDATE jobs SET priority = ?, updated = ? WHERE id IN ({marks})",
                 (priority, time.time(), *ids),
@@ -321,7 +321,7 @@ class JobQueue(db.Store):
     def claim(self, worker: str, limit: int = 1) -> list[Job]:
         """Atomically take the next queued job and up to `limit - 1` that can share its batch."""
         now = time.time()
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "claim jobs"):
             first = self.conn.execute(
                 "SELECT id, batch_key FROM jobs WHERE status = 'queued'"
                 " ORDER BY priority DESC, created, id LIMIT 1"

@@ -71,7 +71,7 @@ class LoopRegistry:
     def register(self, loop_id: str, device: str) -> None:
         host, _, rest = loop_id.partition(":")
         now = time.time()
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "start a render loop"):
             self.conn.execute(
                 "INSERT OR REPLACE INTO workers (id, host, pid, device, started, heartbeat, state)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'idle')",
@@ -115,7 +115,7 @@ class LoopRegistry:
 
     def request_stop(self, loop_id: str | None = None) -> int:
         """Ask one loop (or all) to requeue what it holds and exit."""
-        with db.write_transaction(self.conn):
+        with db.write_transaction(self.conn, "ask render loops to stop"):
             if loop_id is None:
                 return self.conn.execute("UPDATE workers SET stop_requested = 1").rowcount
             return self.conn.execute(

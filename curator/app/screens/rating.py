@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from stylecore.errors import StyleCoreError
+
 from ...service import LABELS
 from .base import CuratorScreen
 
@@ -49,9 +51,13 @@ class RatingScreen(CuratorScreen):
         targets = self.rating_targets()
         if not targets:
             return
-        changed = self.capp.service.rate(
-            targets, stars=stars, flag=flag, label=label, toggle_label=toggle_label
-        )
+        try:
+            changed = self.capp.service.rate(
+                targets, stars=stars, flag=flag, label=label, toggle_label=toggle_label
+            )
+        except StyleCoreError as exc:  # a read-only studio, a full disk: say why, lose nothing
+            self.notify(str(exc), severity="error", timeout=8)
+            return
         if changed:
             self.show_changes(changed, rated=True)
 

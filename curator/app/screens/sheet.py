@@ -150,6 +150,8 @@ class SheetScreen(RatingScreen):
             parts.append(f"{len(self.sheet.marked)} marked")
         if self.auto_advance:
             parts.append("auto-advance")
+        if self.capp.read_only_reason:
+            parts.append("[b reverse] read-only [/]")
         parts.append(self.capp.queue_summary)
         text = "  │  ".join(parts)
         try:
