@@ -58,7 +58,12 @@ def write_render(
     """Write `png` and its sidecar; `record` is what the engine measured (see RenderResult)."""
     png = Path(png)
     _write_sidecar(png, spec, record)
-    save_png_atomic(image, png, spec_chunk(spec))
+    try:
+        save_png_atomic(image, png, spec_chunk(spec))
+    except BaseException:
+        if not png.exists():  # no half of a render stays visible: no sidecar without its PNG
+            sidecar_path(png).unlink(missing_ok=True)
+        raise
     return png
 
 
@@ -68,5 +73,10 @@ def write_render_bytes(
     """As write_render, for a render that arrives already encoded (from a cluster actor)."""
     png = Path(png)
     _write_sidecar(png, spec, record)
-    write_bytes_atomic(png, data)
+    try:
+        write_bytes_atomic(png, data)
+    except BaseException:
+        if not png.exists():
+            sidecar_path(png).unlink(missing_ok=True)
+        raise
     return png

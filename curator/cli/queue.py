@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -158,12 +159,12 @@ def print_jobs(jobs: Sequence[Job]) -> None:
 
     table = Table(box=None, pad_edge=False)
     for column in ("id", "status", "progress", "content", "style", "size", "prio", "note"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("id", "status", "progress"))
     for job in jobs:
         progress = f"{job.iteration}/{job.total}"
         if job.status == "running" and job.eta is not None:
             progress += f" eta {job.eta:.0f}s"
-        note = job.error or job.output or ""
+        note = job.note()
         table.add_row(
             job.id,
             job.status,
@@ -174,6 +175,7 @@ def print_jobs(jobs: Sequence[Job]) -> None:
             str(job.priority),
             note,
         )
-    Console().print(table)
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console.print(table)
     if not jobs:
         print("no jobs")

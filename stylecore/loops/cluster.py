@@ -271,12 +271,16 @@ class RayRenderLoop(RenderLoop):
         ray = _ray()
         last_progress = 0.0
         while not self.stop.is_set():
+            paused = time.monotonic() < self.pause_until or not self.settle()
             for slot in self.slots:
-                if slot.future is None:
+                if slot.future is None and not paused:
                     self._feed(slot)
             busy = [slot for slot in self.slots if slot.future is not None]
-            self.current = [job.id for slot in busy for job in slot.jobs]
+            self.current = [job.id for slot in busy for job in slot.jobs] + list(self.unsettled)
             if not busy:
+                if paused:  # a write failed: wait, then try again (also when until idle)
+                    self.wait_paused()
+                    continue
                 if self.wait_idle():
                     continue
                 break
@@ -353,7 +357,11 @@ class RayRenderLoop(RenderLoop):
             return
         name = render_name(job)
         record = {**result["record"], "worker": self.worker_id, "batch": batch_size}
-        write_render_bytes(result["png"], self.studio.renders / name, job.spec, record)
+        try:
+            write_render_bytes(result["png"], self.studio.renders / name, job.spec, record)
+        except OSError as exc:
+            self._cannot_write(job, exc)
+            return
         if self.queue.complete(job.id, self.worker_id, name):
             self.rendered += 1
             log.info("done %s -> renders/%s on %s", job.id, name, record.get("node"))

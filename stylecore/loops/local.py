@@ -5,8 +5,11 @@ It never loses or repeats work:
 - a heartbeat thread (its own database connection) beats every 2 s for the loop and the jobs it
   holds, records their progress, and notices cancels and stop requests;
 - on SIGINT/SIGTERM the job in hand is requeued within one optimisation step, then the loop exits;
-- on start, running jobs whose loop died (a dead pid on this host, or a heartbeat older than
-  30 s) are requeued;
+- running jobs whose loop died (a dead pid on this host, or a heartbeat older than 30 s) are
+  requeued by any live loop: at its start and every 10 s from its heartbeat thread;
+- a render that cannot be written (a full disk, an unwritable renders/) goes back to the queue
+  with the reason, and the loop pauses, then retries with a growing back-off (10 s to 5 min);
+  a database write that fails for the same reasons pauses the loop the same way;
 - a render lands as a temporary hidden file renamed into place (sidecar first, then the PNG),
   under a name that contains the job id, so a repeated job overwrites rather than duplicates;
 - a bad input image fails only its own jobs; CUDA out-of-memory retries the batch one job at a
@@ -18,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 import traceback
@@ -35,11 +39,16 @@ from stylecore.loops.events import LoopEvent
 from stylecore.naming import safe_stem
 from stylecore.render_files import write_render
 from stylecore.rendering import ProgressReport, RenderEngine, RenderOutcome
+from stylecore.studio.database import ReadOnlyStudio, describe_failure, is_space_or_io
 from stylecore.studio.folder import Studio
 from stylecore.studio.queue import Job, JobQueue
 from stylecore.studio.registry import STALE_AFTER_S, new_loop_id
 
 HEARTBEAT_S = 2.0
+#: Every this many heartbeats, the loop requeues jobs held by loops that died.
+RECOVER_EVERY_BEATS = 5
+#: Back-off after a failed write: first pause, and the longest.
+BACKOFF_S = (10.0, 300.0)
 log = logging.getLogger("stylecore.loop")
 
 
@@ -60,11 +69,24 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         queue = JobQueue(self.loop.studio)
+        beats = 0
         try:
             while not self.halt.wait(HEARTBEAT_S):
                 self.beat(queue)
+                beats += 1
+                if beats % RECOVER_EVERY_BEATS == 0:
+                    self.recover(queue)
         finally:
             queue.close()
+
+    def recover(self, queue: JobQueue) -> None:
+        """Requeue what dead loops hold, so a killed loop's job does not wait for a new one."""
+        try:
+            requeued = queue.requeue_abandoned(self.loop.stale_after)
+        except Exception:  # a locked or full database: next time
+            return
+        if requeued:
+            log.info("requeued %d job(s) left by a loop that died: %s", len(requeued), requeued)
 
     def beat(self, queue: JobQueue) -> None:
         loop = self.loop
@@ -114,11 +136,22 @@ class RenderLoop:
         self.lost: set[str] = set()
         self.rendered = 0
         self.failed = 0
+        #: Jobs whose render landed but whose completion, or whose giving back, could not be
+        #: written yet (a full database): id -> (render name, or None to give back; reason).
+        self.unsettled: dict[str, tuple[str | None, str]] = {}
+        self.pause_until = 0.0
+        self.backoff = BACKOFF_S[0]
+        self.pause_reason = ""
 
     # ------------------------------------------------------------------ running
 
     def run(self) -> int:
         """Register, recover what dead loops left, render until stopped (or idle), clean up."""
+        if self.queue.read_only_reason:
+            raise ReadOnlyStudio(
+                f"cannot start a render loop: the studio is open read-only "
+                f"({self.queue.read_only_reason})"
+            )
         _setup_log(self.studio)
         previous = self._install_signals()
         heartbeat = _Heartbeat(self)
@@ -155,12 +188,57 @@ class RenderLoop:
     def main(self) -> None:
         """Claim, render, repeat. The Ray driver replaces this with its pool of actors."""
         while not self.stop.is_set():
-            jobs = self.queue.claim(self.worker_id, self.batch)
-            if not jobs:
-                if self.wait_idle():
+            if self.wait_paused():
+                continue
+            try:
+                if not self.settle():
                     continue
-                break
-            self._run(jobs)
+                jobs = self.queue.claim(self.worker_id, self.batch)
+                if not jobs:
+                    if self.wait_idle():
+                        continue
+                    break
+                self._run(jobs)
+            except sqlite3.OperationalError as exc:
+                if not is_space_or_io(exc):
+                    raise
+                self.pause(self._database_reason(exc))
+
+    # ------------------------------------------------------------------ pausing
+
+    def pause(self, reason: str) -> None:
+        """Stop claiming for a while (growing back-off), saying why."""
+        self.pause_until = time.monotonic() + self.backoff
+        self.pause_reason = reason
+        message = f"{reason}; pausing {self.backoff:.0f} s, then trying again"
+        log.warning(message)
+        self.on_event(LoopEvent("paused", [], message=message))
+        self.backoff = min(BACKOFF_S[1], self.backoff * 2)
+
+    def wait_paused(self) -> bool:
+        """While paused: wait (True); once the pause is over: False."""
+        remaining = self.pause_until - time.monotonic()
+        if remaining <= 0:
+            return False
+        self.stop.wait(remaining)
+        return True
+
+    def settle(self) -> bool:
+        """Write what could not be written before (completions, jobs given back); True when
+        nothing is left unsettled."""
+        try:
+            for job_id, (name, reason) in list(self.unsettled.items()):
+                if name is not None:
+                    self.queue.complete(job_id, self.worker_id, name)
+                else:
+                    self.queue.requeue(job_id, self.worker_id, note=reason)
+                del self.unsettled[job_id]
+        except sqlite3.OperationalError as exc:
+            if not is_space_or_io(exc):
+                raise
+            self.pause(self._database_reason(exc))
+        self.current = [*self.current_batch, *self.unsettled]
+        return not self.unsettled
 
     def wait_idle(self) -> bool:
         """Nothing to do: wait a poll interval and go on (True), or, `until_idle`, stop."""
@@ -173,6 +251,10 @@ class RenderLoop:
     def shutdown(self) -> None:
         """Release what the loop holds beyond the queue (the Ray driver stops its actors)."""
 
+    @property
+    def current_batch(self) -> list[str]:
+        return [job_id for job_id in self.current if job_id not in self.unsettled]
+
     def _run(self, jobs: list[Job]) -> None:
         self.current = [job.id for job in jobs]
         self.lost.clear()
@@ -181,7 +263,8 @@ class RenderLoop:
             if runnable:
                 self._render(runnable, retry_smaller=len(runnable) > 1)
         finally:
-            self.current = []
+            # Jobs still unsettled stay in hand, so the heartbeat keeps them this loop's.
+            self.current = list(self.unsettled)
             self.latest.clear()
 
     def _check_inputs(self, jobs: list[Job]) -> list[Job]:
@@ -279,13 +362,40 @@ class RenderLoop:
             return
         name = render_name(job)
         record = {**result.sidecar(), "worker": self.worker_id, "batch": batch_size}
-        write_render(result.image, self.studio.renders / name, job.spec, record)
-        if self.queue.complete(job.id, self.worker_id, name):
+        try:
+            write_render(result.image, self.studio.renders / name, job.spec, record)
+        except OSError as exc:
+            self._cannot_write(job, exc)
+            return
+        self.backoff = BACKOFF_S[0]
+        try:
+            completed = self.queue.complete(job.id, self.worker_id, name)
+        except sqlite3.OperationalError as exc:
+            if not is_space_or_io(exc):
+                raise
+            self.unsettled[job.id] = (name, "")
+            self.pause(self._database_reason(exc))
+            return
+        if completed:
             self.rendered += 1
             log.info("done %s -> renders/%s (%.1f s)", job.id, name, result.seconds)
             self.on_event(LoopEvent("done", [job], message=name))
         else:
             log.info("job %s finished but is no longer ours (cancelled)", job.id)
+
+    def _database_reason(self, exc: BaseException) -> str:
+        return f"the studio database cannot be written: {describe_failure(exc, self.studio.state)}"
+
+    def _cannot_write(self, job: Job, exc: OSError) -> None:
+        """The render could not be written: the job goes back to the queue with the reason
+        (the render was not the job's fault), and the loop pauses before the next one."""
+        reason = f"renders/ cannot be written: {describe_failure(exc, self.studio.renders)}"
+        try:
+            self.queue.requeue(job.id, self.worker_id, note=reason)
+        except sqlite3.OperationalError:
+            self.unsettled[job.id] = (None, reason)
+        log.error("could not write %s: %s", job.id, exc)
+        self.pause(reason)
 
     def _fail(self, job: Job, error: str) -> None:
         if self.queue.fail(job.id, self.worker_id, error):
@@ -326,7 +436,10 @@ def _setup_log(studio: Studio) -> None:
     path = studio.logs / "render.log"
     if any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
         return
-    handler = logging.FileHandler(path, encoding="utf-8")
+    try:
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:  # a full disk: the log goes to stderr rather than nowhere
+        handler = logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s pid {os.getpid()} %(levelname)s %(message)s")
     )

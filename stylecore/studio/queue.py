@@ -116,6 +116,25 @@ class Job:
             finished=row["finished"],
         )
 
+    def held_by_dead_loop(self, now: float | None = None) -> bool:
+        """Running, but its loop is gone: a dead pid on this host, or no heartbeat lately.
+        Any live loop requeues it within seconds; until then this is its true state."""
+        if self.status != "running":
+            return False
+        pid = holder_pid_here(self.holder)
+        if pid is not None and not pid_alive(pid):
+            return True
+        return self.heartbeat is None or (now or time.time()) - self.heartbeat > STALE_AFTER_S
+
+    def note(self, now: float | None = None) -> str:
+        """What the job's status does not say: why it failed or waits, where it landed."""
+        if self.held_by_dead_loop(now):
+            if self.heartbeat is None:
+                return "held by a dead loop; a live loop requeues it"
+            silent = (now or time.time()) - self.heartbeat
+            return f"held by a dead loop (silent {silent:.0f} s); a live loop requeues it"
+        return self.error or self.output or ""
+
     @property
     def content(self) -> str:
         return self.spec.content.path
@@ -384,13 +403,14 @@ class JobQueue(db.Store):
         )
         return cursor.rowcount == 1
 
-    def requeue(self, job_id: str, worker: str) -> bool:
-        """Give a job back (the loop is stopping): queued again, this attempt not counted."""
+    def requeue(self, job_id: str, worker: str, note: str | None = None) -> bool:
+        """Give a job back (the loop is stopping, or could not write it): queued again, this
+        attempt not counted; `note` says why (shown until the job is claimed again)."""
         cursor = self.conn.execute(
             "UPDATE jobs SET status = 'queued', holder = NULL, iteration = 0, eta = NULL,"
-            " attempts = MAX(attempts - 1, 0), updated = ?"
+            " attempts = MAX(attempts - 1, 0), error = ?, updated = ?"
             " WHERE id = ? AND holder = ? AND status = 'running'",
-            (time.time(), job_id, worker),
+            (note, time.time(), job_id, worker),
         )
         return cursor.rowcount == 1
 

@@ -115,7 +115,7 @@ class QueueScreen(CuratorScreen):
                 str(job.priority),
                 str(job.attempts),
                 job.id,
-                (job.error or job.output or "")[:80],
+                job.note()[:80],
                 key=job.id,
             )
         if keep is not None and keep in {job.id for job in jobs}:
