@@ -4,7 +4,6 @@ live loop, and a read-only studio that still lists, sheets and exports (issue 16
 from __future__ import annotations
 
 import errno
-import os
 import threading
 import time
 
