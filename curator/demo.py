@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     service = make_demo_studio(args.studio)
     studio = service.studio
     preset = args.preset or ("final" if torch.cuda.is_available() else "demo")
-    added, total = service.queue_pairs(service.contents(), service.styles(), preset)
+    result = service.queue_pairs(service.contents(), service.styles(), preset)
     print(f"demo studio: {studio.root}")
-    print(f"queued {added} new job(s) of {total} pairs, preset {preset!r}")
+    print(f"{result.describe()}, preset {preset!r}")
     if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_app:
         return run_with_app(service, args.device, args.graphics)
     display = RenderDisplay()

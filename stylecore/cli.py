@@ -6,6 +6,7 @@ Errors print one line, `error: FILE: problem`, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_arguments(render)
 
     stats = commands.add_parser("stats", help="measure images: contrast, hue, detail, verdict")
-    stats.add_argument("images", type=Path, nargs="+")
+    stats.add_argument("images", type=Path, nargs="+", help="images to measure")
     stats.add_argument("--json", action="store_true", help="a JSON array, for scripts")
     stats.add_argument(
         "--role", choices=("style", "content"), default="style", help="which verdict (style)"
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `stylecore stats --json | head`: end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -140,3 +140,87 @@ def test_rate_errors(tmp_path, capsys):
     assert main(["rate", str(studio.contents / "chelsea.png"), "--stars", "1",
                  "--studio", str(studio.root)]) == 2  # fmt: skip
     assert "not a render" in _error(capsys)
+
+
+def _actions_without_help(parser, path):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _actions_without_help(sub, [*path, name])
+        elif not action.help and not isinstance(action, argparse._HelpAction):
+            yield " ".join([*path, *(action.option_strings or [action.dest])])
+
+
+def test_every_option_has_help_text():
+    from curator.cli import build_parser
+    from stylecore.cli import build_parser as stylecore_parser
+
+    missing = [
+        *_actions_without_help(build_parser()[0], ["curator"]),
+        *_actions_without_help(stylecore_parser(), ["stylecore"]),
+    ]
+    assert missing == []
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`curator list --json | head` and `stylecore stats --json | head`: no traceback."""
+    import subprocess
+    import sys
+
+    from .conftest import STYLES
+    from .studio_factory import make_studio
+
+    studio = make_studio(tmp_path / "s", renders=300, size=16)
+    images = [str(p) for p in sorted(STYLES.iterdir())] * 12
+    for command in (
+        [sys.executable, "-m", "curator.cli", "list", str(studio.root), "--json"],
+        [sys.executable, "-m", "stylecore.cli", "stats", "--json", *images],
+    ):
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.read(100)
+        child.stdout.close()  # the reader goes away, as head does
+        err = child.stderr.read().decode()
+        assert child.wait(timeout=120) in (0, 141)
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_queue_add_skips_what_it_cannot_read_and_says_why(tmp_path, capsys):
+    import shutil
+
+    from .conftest import CONTENTS, STYLES
+
+    studio = tmp_path / "s"
+    main(["init", str(studio)])
+    shutil.copy(CONTENTS / "chelsea.png", studio / "contents" / "a.png")
+    shutil.copy(CONTENTS / "chelsea.png", studio / "contents" / "b.png")  # identical bytes
+    (studio / "contents" / "notes.jpg").write_text("not an image")
+    shutil.copy(STYLES / "shipwreck.jpg", studio / "styles")
+    capsys.readouterr()
+    args = ["queue", "add", "--studio", str(studio), "--contents", "contents", "--styles",
+            "styles"]  # fmt: skip
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert "warning:" in err and "notes.jpg: not an image file Pillow can read (skipped)" in err
+    assert "queued 1 new job(s) (0 already in the queue; 1 the same as another pair" in out
+    (studio / "contents" / "notes.jpg").unlink()
+    assert main(args) == 0
+    assert "queued 0 new job(s) (1 already in the queue; 1 the same" in capsys.readouterr().out
+
+
+def test_status_filters_and_no_op_commands_say_why(studio, capsys):
+    main(["queue", "add", "--studio", str(studio), "--contents", "contents", "--styles",
+          "styles", "--preset", "tiny"])  # fmt: skip
+    capsys.readouterr()
+    assert main(["queue", "list", "--studio", str(studio), "--status", "queued,cancelled",
+                 "--json"]) == 0  # fmt: skip
+    jobs = json.loads(capsys.readouterr().out)
+    assert jobs and {job["status"] for job in jobs} <= {"queued", "cancelled"}
+    assert main(["queue", "list", "--studio", str(studio), "--status", "bogus"]) == 2
+    assert "a job is queued, running, done, failed, cancelled" in capsys.readouterr().err
+    job = jobs[0]["id"]
+    assert main(["queue", "retry", "--studio", str(studio), job]) == 0
+    out = capsys.readouterr().out
+    assert f"requeued 0 job(s); {job} is queued (retry takes failed or cancelled jobs)" in out

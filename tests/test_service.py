@@ -73,8 +73,10 @@ def test_worker_threads_get_their_own_connections(service, tmp_path):
 
 def test_queue_through_the_service(service):
     contents, styles = service.contents()[:1], service.styles()[:2]
-    assert service.queue_pairs(contents, styles, "preview") == (2, 2)
-    assert service.queue_pairs(contents, styles, "preview") == (0, 2)
+    first = service.queue_pairs(contents, styles, "preview")
+    assert (first.added, first.pairs, first.already) == (2, 2, 0)
+    again = service.queue_pairs(contents, styles, "preview")
+    assert (again.added, again.already) == (0, 2)
     summary = service.queue_summary()
     assert summary.counts["queued"] == 2 and summary.loops == 0
     assert summary.describe() == "queue: 2 queued · no render loop"

@@ -154,11 +154,13 @@ class CuratorApp(App[None]):
                 return
             contents, styles_chosen, preset = choice
             try:
-                added, total = service.queue_pairs(contents, styles_chosen, preset)
+                result = service.queue_pairs(contents, styles_chosen, preset)
             except Exception as exc:  # a clear message, never a crash
                 self.notify(str(exc), severity="error")
                 return
-            self.notify(f"queued {added} new job(s) of {total} pairs ({preset})")
+            for path, problem in result.skipped:
+                self.notify(f"{path.name}: {problem} (skipped)", severity="warning")
+            self.notify(f"{result.describe()}, preset {preset}")
             self.refresh_queue_summary()
 
         self.push_screen(

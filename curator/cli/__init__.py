@@ -17,6 +17,7 @@ exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -56,5 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as exc:  # a failure the stores did not foresee: still one line
         print(f"error: studio database: {exc}; 'curator doctor' checks it", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return closed_pipe()
     except KeyboardInterrupt:
         return 130
+
+
+def closed_pipe() -> int:
+    """The reader went away (`curator list --json | head`): end quietly, as a shell tool does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit finds somewhere to write
+    return 141

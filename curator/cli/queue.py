@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from stylecore.errors import SettingsError
 from stylecore.settings import ORIGINAL_COLORS, RenderSettings
 
-from ..service import Job
+from ..service import STATUSES, Job, QueueResult
 from .common import expand_images, open_service, parse_overrides, studio_argument, studio_option
 
 
@@ -33,7 +34,10 @@ def add_parsers(commands: Any) -> None:
     listing = actions.add_parser("list", help="show the jobs")
     studio_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON array, for scripts")
-    listing.add_argument("--status", action="append", help="only these statuses")
+    listing.add_argument(
+        "--status", action="append",
+        help=f"only jobs in these statuses, repeated or comma-separated ({', '.join(STATUSES)})",
+    )  # fmt: skip
     listing.set_defaults(handler=cmd_list)
 
     for name, text, handler in (
@@ -81,20 +85,43 @@ def add_parsers(commands: Any) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     with open_service(args) as service:
         root = service.studio.root
-        added, total = service.queue_pairs(
+        result = service.queue_pairs(
             expand_images(args.contents, root),
             expand_images(args.styles, root),
             args.preset,
             parse_overrides(args.set),
             priority=args.priority,
         )
-    print(f"queued {added} new job(s) ({total - added} already in the queue)")
-    return 0
+    return report_queued(result, "job")
+
+
+def report_queued(result: QueueResult, noun: str) -> int:
+    """Warnings for skipped images, then the summary; 1 if anything was skipped, 2 if
+    nothing could be queued at all."""
+    for path, problem in result.skipped:
+        print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
+    if result.skipped and not result.pairs:
+        print("error: nothing to queue: every image given was skipped", file=sys.stderr)
+        return 2
+    print(result.describe(noun))
+    return 1 if result.skipped else 0
+
+
+def parse_statuses(given: list[str] | None) -> list[str] | None:
+    """--status queued,running --status failed -> the statuses; an unknown one is an error."""
+    if not given:
+        return None
+    wanted = [part.strip() for text in given for part in text.split(",") if part.strip()]
+    for status in wanted:
+        if status not in STATUSES:
+            raise SettingsError(f"--status {status!r}: a job is {', '.join(STATUSES)}")
+    return wanted
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    statuses = parse_statuses(args.status)
     with open_service(args) as service:
-        jobs = service.jobs(args.status)
+        jobs = service.jobs(statuses)
     if args.json:
         print(json.dumps([job.to_dict() for job in jobs], indent=2))
     else:
@@ -103,14 +130,24 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    with open_service(args) as service:
-        print(f"cancelled {service.cancel(service.resolve_jobs(args.ids))} job(s)")
-    return 0
+    return _change(args, "cancelled", ("queued", "running"), "cancel takes queued or running jobs")
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    return _change(
+        args, "requeued", ("failed", "cancelled"), "retry takes failed or cancelled jobs"
+    )
+
+
+def _change(args: argparse.Namespace, verb: str, allowed: tuple[str, ...], rule: str) -> int:
+    """Cancel or retry; the jobs left alone are named with their status and the rule."""
     with open_service(args) as service:
-        print(f"requeued {service.retry(service.resolve_jobs(args.ids))} job(s)")
+        ids = service.resolve_jobs(args.ids)
+        before = {job.id: job.status for job in service.jobs()}
+        count = service.cancel(ids) if verb == "cancelled" else service.retry(ids)
+    left = [f"{job_id} is {before.get(job_id, 'gone')}" for job_id in ids
+            if before.get(job_id) not in allowed]  # fmt: skip
+    print(f"{verb} {count} job(s)" + (f"; {', '.join(left)} ({rule})" if left else ""))
     return 0
 
 
@@ -145,12 +182,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
             image_size=args.size, num_iterations=0, style_strength=args.strength,
             original_colors=args.original_colors,
         )  # fmt: skip
-        added, total = service.queue_pairs(
+        result = service.queue_pairs(
             expand_images(args.contents, root), styles, settings=settings,
             priority=args.priority, engine="preview",
         )  # fmt: skip
-    print(f"queued {added} new preview(s) ({total - added} already in the queue)")
-    return 0
+    return report_queued(result, "preview")
 
 
 def print_jobs(jobs: Sequence[Job]) -> None:

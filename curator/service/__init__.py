@@ -19,7 +19,7 @@ from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
 from ..watcher import Changes
 from .pictures import letterbox
-from .studio import QueueSummary, StudioService, StyleEntry
+from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
     "FLAGS",
@@ -40,6 +40,7 @@ __all__ = [
     "LoopEvent",
     "LoopRecord",
     "PictureImage",
+    "QueueResult",
     "QueueSummary",
     "Rating",
     "RenderRow",

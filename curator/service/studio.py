@@ -20,14 +20,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from PIL import Image
 
 from stylecore.errors import StyleCoreError
-from stylecore.images import load_rgb, set_max_megapixels
+from stylecore.images import image_size, load_rgb, set_max_megapixels
 from stylecore.settings import RenderSettings
 from stylecore.spec import RenderSpec, file_sha256
 from stylecore.stats.store import StatsStore
@@ -81,6 +81,30 @@ class StyleEntry:
     @property
     def keeper_rate(self) -> float | None:
         return self.kept / self.judged if self.judged else None
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    """What queueing pairs did: new jobs, pairs in all, pairs that were the same job as
+    another pair of the same batch (identical files), and the images skipped with why."""
+
+    added: int
+    pairs: int
+    duplicates: int = 0
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def already(self) -> int:
+        """Pairs whose job was in the queue before."""
+        return self.pairs - self.duplicates - self.added
+
+    def describe(self, noun: str = "job") -> str:
+        parts = [f"{self.already} already in the queue"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} the same as another pair (identical files)")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} image(s) skipped")
+        return f"queued {self.added} new {noun}(s) ({'; '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -544,14 +568,34 @@ class StudioService:
         priority: int = 0,
         engine: str = "gatys",
         settings: RenderSettings | None = None,
-    ) -> tuple[int, int]:
-        """Queue every content x style pair; returns (new jobs, pairs in all)."""
+    ) -> QueueResult:
+        """Queue every content x style pair of the images that can be read; an unreadable
+        one is skipped (and named in the result), the rest go on."""
         chosen = settings or self.studio.config.preset(preset)
         chosen = chosen.replace(**(changes or {}))
-        added, total = self.queue.add_cross(
-            contents, styles, chosen, priority=priority, engine=engine
-        )
-        return len(added), total
+        skipped: list[tuple[Path, str]] = []
+
+        def readable(paths: Sequence[Path]) -> list[Path]:
+            good = []
+            for path in dict.fromkeys(paths):
+                try:
+                    image_size(path)  # the header: a text file named .jpg is caught here
+                    good.append(path)
+                except StyleCoreError as exc:
+                    skipped.append((path, str(exc).removeprefix(f"{path}: ")))
+            return good
+
+        good_contents, good_styles = readable(contents), readable(styles)
+        specs = []
+        for content in good_contents:
+            for style in good_styles:
+                try:
+                    specs.append(self.queue.spec_for(content, [style], chosen, engine=engine))
+                except StyleCoreError as exc:  # unreadable bytes (permission, vanished)
+                    skipped.append((content, str(exc)))
+        unique = {spec.job_id(): spec for spec in specs}
+        added = self.queue.add(unique.values(), priority=priority) if unique else []
+        return QueueResult(len(added), len(specs), len(specs) - len(unique), skipped)
 
     @staticmethod
     def images_in(folder: Path) -> list[Path]:
