@@ -1,8 +1,11 @@
-"""Crash benchmark: 50 tiny jobs, the render loop SIGKILLed 10 times at random and restarted.
+"""Crash benchmark: 50 small jobs, the render loop SIGKILLed 10 times mid-render and restarted.
 
-Prints lost jobs, partial files and duplicates (each must be 0) and the total time. A poller
-reads renders/ every 20 ms the whole time: any PNG visible under a render name that does not
-decode completely, or appears before its sidecar, counts as a partial file.
+Each kill waits until the loop holds a job (it renders from the claim on), then a random part
+of a render, so every kill lands mid-render even on a slow, busy machine (the loop's start-up
+alone can take seconds there). Prints lost jobs, partial files and duplicates (each must be
+0), the kills that landed mid-render, and the total time. A poller reads renders/ every 20 ms
+the whole time: any PNG visible under a render name that does not decode completely, or
+appears before its sidecar, counts as a partial file.
 
     python bench/crash.py [--jobs 50] [--kills 10] [--seed 1]
 """
@@ -47,6 +50,18 @@ def watch(folder: Path, halt: threading.Event, partial: set[str]) -> None:
         time.sleep(0.02)
 
 
+def wait_until_rendering(studio: Studio, loop: subprocess.Popen[bytes]) -> str | None:
+    """The id of the loop that holds a job once one is held (None if the loop ended first)."""
+    while loop.poll() is None:
+        with JobQueue(studio) as queue:
+            running = queue.jobs(["running"])
+        mine = [job for job in running if job.holder and f":{loop.pid}:" in job.holder]
+        if mine:
+            return mine[0].holder
+        time.sleep(0.05)
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50)
@@ -65,7 +80,7 @@ def main() -> int:
             queue.spec_for(
                 studio.contents / "chelsea.png",
                 [styles[i % len(styles)]],
-                RenderSettings(image_size=32, num_iterations=20, seed=i),
+                RenderSettings(image_size=48, num_iterations=40, seed=i),
             )
             for i in range(args.jobs)
         ]
@@ -76,18 +91,23 @@ def main() -> int:
     poller.start()
     command = [sys.executable, "-m", "curator.cli", "render", str(root), "--quiet", "--until-idle"]
     started = time.perf_counter()
-    kills = 0
+    kills = mid_render = 0
     while kills < args.kills:
         loop = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 6.0))  # start-up takes about 2 s: kills land mid-job
-        if loop.poll() is not None:
-            break  # finished everything before the kill
+        holding = wait_until_rendering(studio, loop)
+        if holding is None:
+            break  # finished everything before a kill could land
+        time.sleep(rng.uniform(0.1, 1.0))  # part of a render (each takes about a second)
+        with JobQueue(studio) as queue:
+            still = [job for job in queue.jobs(["running"]) if job.holder == holding]
         os.kill(loop.pid, signal.SIGKILL)
         loop.wait()
         kills += 1
+        mid_render += bool(still)
         with JobQueue(studio) as queue:
             done = queue.counts()["done"]
-        print(f"kill {kills}: {done}/{args.jobs} done", flush=True)
+        state = f"mid-render of {still[0].id}" if still else "between jobs"
+        print(f"kill {kills} ({state}): {done}/{args.jobs} done", flush=True)
     final = subprocess.run(command, check=False)
     seconds = time.perf_counter() - started
     halt.set()
@@ -102,7 +122,8 @@ def main() -> int:
     missing = [i for i in ids if jobs[i].status == "done" and per_job[i] != 1]
     leftovers = list(studio.renders.glob(".*.tmp-*"))
     restarts = sum(job.attempts - 1 for job in jobs.values())
-    print(f"jobs {args.jobs}, SIGKILLs {kills}, final loop exit {final.returncode}")
+    print(f"jobs {args.jobs}, SIGKILLs {kills} ({mid_render} mid-render), final loop exit "
+          f"{final.returncode}")  # fmt: skip
     print(f"lost jobs: {len(lost)}")
     print(f"partial files seen: {len(partial)} {sorted(partial)[:5]}")
     print(f"duplicates: {duplicates}; done jobs without exactly one PNG: {len(missing)}")

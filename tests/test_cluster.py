@@ -1,32 +1,28 @@
-"""The render loop on a local Ray instance: exactly once through two actors; a killed actor's
-job is requeued and completed. Skipped when Ray (the cluster extra) is not installed."""
+"""The render loop on a local Ray instance: jobs exactly once through two actors, and an
+actor killed mid-render has its job requeued and completed by its replacement. Skipped when
+Ray (the cluster extra) is not installed.
+
+The Ray scenario runs in a child process (tests/cluster_scenario.py): when Ray decides on a
+busy machine that its own node is dead, it ends its driver, and that must cost one test, not
+the whole run.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
 
-ray = pytest.importorskip(
-    "ray", reason="Ray is not installed: pip install 'style-curator[cluster]'"
-)
+pytest.importorskip("ray", reason="Ray is not installed: pip install 'style-curator[cluster]'")
 
-from stylecore.loops.cluster import RayRenderLoop  # noqa: E402
-from stylecore.settings import RenderSettings  # noqa: E402
-from stylecore.studio.queue import JobQueue  # noqa: E402
+from stylecore.settings import RenderSettings
+from stylecore.studio.queue import JobQueue
 
-from .conftest import sample_studio  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, object_store_memory=150 * 2**20, include_dashboard=False,
-             log_to_driver=False)  # fmt: skip
-    yield
-    ray.shutdown()
+from .conftest import REPO, sample_studio
 
 
 @pytest.fixture
@@ -35,56 +31,27 @@ def studio(tmp_path):
     return sample_studio(tmp_path / "studio", ("chelsea.png",), styles)
 
 
-def queue_jobs(studio, settings_list):
+@pytest.mark.timeout(900)
+def test_jobs_render_once_through_two_actors_and_a_killed_actor_is_replaced(studio):
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.cluster_scenario", str(studio.root)],
+        capture_output=True, text=True, timeout=840, cwd=REPO,
+        env={**os.environ, "RAY_DEDUP_LOGS": "0"},
+    )  # fmt: skip
+    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-3000:]
+    summary = json.loads(child.stdout.strip().splitlines()[-1])
+    assert not summary["loop_alive"], "the loop should end once the queue is empty"
+    assert summary["killed_at"] is not None and summary["replaced"] == 1
     with JobQueue(studio) as queue:
-        specs = [
-            queue.spec_for(studio.contents / "chelsea.png", [style], settings)
-            for settings in settings_list
-            for style in sorted(studio.styles.iterdir())
-        ]
-        return queue.add(specs)
-
-
-def jobs(studio):
-    with JobQueue(studio) as queue:
-        return {job.id: job for job in queue.jobs()}
-
-
-def test_six_jobs_render_exactly_once_through_two_actors(local_ray, studio):
-    ids = queue_jobs(
-        studio, [RenderSettings(image_size=32, num_iterations=8, seed=s) for s in (1, 2)]
-    )
-    assert len(ids) == 6
-    loop = RayRenderLoop(studio, actors=2, until_idle=True)
-    assert loop.run() == 0
-    done = jobs(studio)
-    assert {job.status for job in done.values()} == {"done"}
-    assert all(job.attempts == 1 for job in done.values())
+        jobs = {job.id: job for job in queue.jobs()}
+    assert {job.status for job in jobs.values()} == {"done"}
+    assert jobs[summary["long_job"]].attempts == 2  # killed once, finished by the replacement
+    assert all(jobs[j].attempts == 1 for j in summary["short_jobs"])
     pngs = sorted(studio.renders.glob("*.png"))
-    assert len(pngs) == 6 and {p.stem.rsplit("__", 1)[1] for p in pngs} == set(ids)
+    assert len(pngs) == 7 and {p.stem.rsplit("__", 1)[1] for p in pngs} == set(jobs)
     records = [json.loads(p.with_suffix(".json").read_text()) for p in pngs]
-    assert len({r["actor_pid"] for r in records}) == 2  # both actors rendered
-    assert {r["worker"] for r in records} == {loop.worker_id}
-
-
-def test_a_killed_actor_s_job_is_requeued_and_completed(local_ray, studio):
-    [long_job, *_] = queue_jobs(studio, [RenderSettings(image_size=40, num_iterations=200)])
-    loop = RayRenderLoop(studio, actors=2, until_idle=True)
-    thread = threading.Thread(target=loop.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 120
-    while time.time() < deadline and not any(j.iteration > 0 for j in jobs(studio).values()):
-        time.sleep(0.2)
-    victim_job = next(j for j in jobs(studio).values() if j.iteration > 0 and j.status == "running")
-    slot = next(s for s in loop.slots if any(job.id == victim_job.id for job in s.jobs))
-    ray.kill(slot.actor)
-    thread.join(timeout=300)
-    assert not thread.is_alive()
-    after = jobs(studio)
-    assert {job.status for job in after.values()} == {"done"}
-    assert after[victim_job.id].attempts == 2 and loop.replaced == 1
-    assert len(list(studio.renders.glob("*.png"))) == 3
-    assert long_job in after
+    assert len({r["actor_pid"] for r in records}) >= 2  # both actors (and the new one) rendered
+    assert {r["worker"] for r in records} == {summary["worker"]}
 
 
 def _actor_payload(studio, job):
@@ -102,8 +69,12 @@ def test_an_actor_out_of_memory_retries_alone_then_fails_only_its_job(studio):
     from stylecore.loops.cluster import RenderActorImpl
 
     tiny = RenderSettings(image_size=32, num_iterations=3)
-    queue_jobs(studio, [tiny])
     with JobQueue(studio) as queue:
+        specs = [
+            queue.spec_for(studio.contents / "chelsea.png", [style], tiny)
+            for style in sorted(studio.styles.iterdir())
+        ]
+        queue.add(specs)
         claimed = queue.claim("test", 3)
     poison = claimed[1].id
 

@@ -172,7 +172,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     from .conftest import STYLES
     from .studio_factory import make_studio
 
-    studio = make_studio(tmp_path / "s", renders=300, size=16)
+    studio = make_studio(tmp_path / "s", renders=160, size=16)  # a JSON list over the 64 KB pipe
     images = [str(p) for p in sorted(STYLES.iterdir())] * 12
     for command in (
         [sys.executable, "-m", "curator.cli", "list", str(studio.root), "--json"],

@@ -106,8 +106,10 @@ def test_two_loops_render_each_job_exactly_once(studio):
 
 
 def test_sigkill_mid_job_then_restart_loses_and_duplicates_nothing(studio):
+    # 48 px takes about 80 ms a step on one thread: 60 steps outlast two heartbeats (which
+    # report the progress the kill waits for) without making the restart render for minutes.
     [long_job, other_long] = queue_jobs(
-        studio, [RenderSettings(image_size=48, num_iterations=400)], priority=5
+        studio, [RenderSettings(image_size=48, num_iterations=60)], priority=5
     )
     tiny = queue_jobs(studio, [RenderSettings(image_size=32, num_iterations=3)])
     watch = RenderFolderWatch(studio.renders)

@@ -6,6 +6,7 @@ Update after an intended change with: pytest tests/test_snapshots.py --snapshot-
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from PIL import Image
@@ -29,15 +30,27 @@ def studio(tmp_path):
     return studio
 
 
-async def thumbnails_shown(pilot) -> None:
-    """Wait until every visible tile shows its picture."""
-    for _ in range(200):
-        grid = pilot.app.screen.query(ContactSheet)
-        tiles = [t for s in grid.first().slots for t in s.tiles if t.row] if grid else []
-        if tiles and all(isinstance(t.box._shown, Image.Image) for t in tiles):
-            break
+async def settled(pilot, condition, what: str, timeout: float = 120.0) -> None:
+    """Await `condition()` (pictures decode in background threads; a busy machine is slow,
+    not wrong), then let the screen repaint. Fails, rather than snapshot a half-drawn screen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
     await pilot.pause()
+    await pilot.pause()
+
+
+async def thumbnails_shown(pilot) -> None:
+    """Wait until every visible tile shows its picture."""
+
+    def shown() -> bool:
+        grid = pilot.app.screen.query(ContactSheet)
+        tiles = [t for s in grid.first().slots for t in s.tiles if t.row] if grid else []
+        return bool(tiles) and all(isinstance(t.box._shown, Image.Image) for t in tiles)
+
+    await settled(pilot, shown, "the tiles' thumbnails")
 
 
 def test_contact_sheet(snap_compare, studio):
@@ -66,12 +79,12 @@ def test_loupe(snap_compare, studio):
 
     async def open_loupe(pilot):
         await pilot.press("4", "enter")
-        for _ in range(200):
-            pictures = [p for p in pilot.app.screen.query("Picture") if p.image_widget.display]
-            if len(pictures) == 4:
-                break
-            await asyncio.sleep(0.05)
-        await pilot.pause()
+
+        def four_pictures() -> bool:
+            shown = [p for p in pilot.app.screen.query("Picture") if p.image_widget.display]
+            return len(shown) == 4
+
+        await settled(pilot, four_pictures, "the loupe's four pictures")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_loupe)
 
@@ -94,12 +107,12 @@ def test_styles_screen(snap_compare, studio):
 
     async def open_styles(pilot):
         await pilot.press("S")
-        for _ in range(200):
+
+        def all_pictures() -> bool:
             items = list(pilot.app.screen.query("StyleItem"))
-            if items and all(i.picture.image_widget.display for i in items):
-                break
-            await asyncio.sleep(0.05)
-        await pilot.pause()
+            return bool(items) and all(i.picture.image_widget.display for i in items)
+
+        await settled(pilot, all_pictures, "every style's picture")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_styles)
 
