@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 
 from stylecore.errors import StyleCoreError
 
 from .. import __version__
+from ..service import UnforeseenDatabaseError
 from . import catalog, output, queue, render, studio
 
 GROUPS = (studio, queue, render, catalog, output)
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StyleCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:  # a failure the stores did not foresee: still one line
+    except UnforeseenDatabaseError as exc:  # a failure the stores did not foresee: still one line
         print(f"error: studio database: {exc}; 'curator doctor' checks it", file=sys.stderr)
         return 2
     except BrokenPipeError:

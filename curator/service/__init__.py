@@ -8,6 +8,7 @@ curator's or stylecore's internals. Pictures cross the door as opaque `PictureIm
 from PIL.Image import Image as PictureImage
 
 from stylecore.loops.events import LoopEvent
+from stylecore.studio.database import UnforeseenDatabaseError
 from stylecore.studio.queue import STATUSES, Job
 from stylecore.studio.registry import LoopRecord
 
@@ -50,6 +51,7 @@ __all__ = [
     "StyleEntry",
     "Thumb",
     "ThumbError",
+    "UnforeseenDatabaseError",
     "ViewSpec",
     "format_filter",
     "is_keeper",

@@ -41,6 +41,11 @@ _DAMAGE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 _checked: set[Path] = set()
 
 
+#: Any failure of the database that the stores did not foresee and translate; callers that
+#: must still answer in one line catch this without importing sqlite3 themselves.
+UnforeseenDatabaseError = sqlite3.Error
+
+
 class DatabaseDamaged(StyleCoreError):
     """The studio database cannot be used as it is; `curator doctor --repair` rebuilds it."""
 
