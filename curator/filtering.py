@@ -10,6 +10,7 @@ one line, the way the app's `/` prompt and `curator list --filter` take it:
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,7 +73,10 @@ class Filter:
 #: Words that switch on one of the filter's yes/no conditions.
 FLAG_WORDS = ("unrated", "picked", "rejected", "unflagged")
 
-_STARS = re.compile(r"^(?:stars)?(>=|<=|=|\*)(\d)$")
+_STARS = re.compile(r"^(?:stars)?(>=|<=|>|<|=|\*)(\d)$")
+#: Every word with a meaning of its own, for "did you mean" when a word looks like a typo.
+KNOWN_WORDS = (*FLAG_WORDS, "preview", "previews", "final", "finals", "stars>=", "label:")
+_PREFIXES = ("label:", "content:", "style:")
 
 
 def parse_filter(text: str) -> Filter:
@@ -92,8 +96,12 @@ def parse_filter(text: str) -> Filter:
             op, value = stars.group(1), int(stars.group(2))
             if op in (">=", "*"):
                 result = replace(result, min_stars=value)
+            elif op == ">":
+                result = replace(result, min_stars=min(value + 1, 5))
             elif op == "<=":
                 result = replace(result, max_stars=value)
+            elif op == "<":
+                result = replace(result, max_stars=max(value - 1, 0))
             else:
                 result = replace(result, min_stars=value, max_stars=value)
         elif token.startswith("label:") and token[6:] in LABELS:
@@ -105,6 +113,32 @@ def parse_filter(text: str) -> Filter:
         else:
             words.append(token)
     return replace(result, text=tuple(words))
+
+
+def filter_warnings(text: str) -> list[str]:
+    """What in a typed filter is probably not what the artist meant, one line per word.
+
+    Unknown words still search file names (a content or style name typed alone works), but a
+    word that looks like a keyword with a typo, an unknown `key:` or a comparison that is not
+    about stars is said out loud instead of silently matching nothing.
+    """
+    notes = []
+    for token in text.lower().split():
+        if parse_filter(token).text == ():
+            continue
+        if ":" in token:
+            key = token.split(":", 1)[0] + ":"
+            if key == "label:":
+                notes.append(f"{token!r}: labels are {', '.join(LABELS[1:])}")
+            elif key not in _PREFIXES:
+                notes.append(f"{token!r}: unknown key; try {', '.join(_PREFIXES)}")
+        elif any(op in token for op in "<>=*"):
+            notes.append(f"{token!r}: only stars compare, as in stars>=3 (0 to 5)")
+        else:
+            close = difflib.get_close_matches(token, KNOWN_WORDS, n=1, cutoff=0.75)
+            if close:
+                notes.append(f"{token!r} searches file names; did you mean {close[0]!r}?")
+    return notes
 
 
 def format_filter(spec: Filter) -> str:

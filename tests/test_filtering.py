@@ -59,3 +59,21 @@ def test_sorts_and_groups():
     groups = apply_view(rows, ViewSpec(group="style"))
     assert [g.title for g in groups] == ["a", "b", "paint"]
     assert [r.id for r in groups[0].rows] == [3, 2]
+
+
+def test_strict_comparisons_of_stars():
+    assert parse_filter("stars>3").min_stars == 4
+    assert parse_filter("stars<2").max_stars == 1
+    assert parse_filter(">5").min_stars == 5
+
+
+def test_words_that_look_like_typos_are_reported_not_silently_searched():
+    from curator.filtering import filter_warnings
+
+    assert filter_warnings("picked stars>=3 style:scream label:red chelsea") == []
+    notes = filter_warnings("pikced lable:red label:mauve rating>3")
+    assert len(notes) == 4
+    assert "did you mean 'picked'" in notes[0]
+    assert "unknown key" in notes[1]
+    assert "labels are" in notes[2]
+    assert "only stars compare" in notes[3]

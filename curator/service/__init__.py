@@ -14,7 +14,16 @@ from stylecore.studio.registry import LoopRecord
 
 from ..catalog import RenderRow
 from ..export import ExportError, ExportOptions, ExportPlan
-from ..filtering import GROUPS, SORTS, Filter, Group, ViewSpec, format_filter, parse_filter
+from ..filtering import (
+    GROUPS,
+    SORTS,
+    Filter,
+    Group,
+    ViewSpec,
+    filter_warnings,
+    format_filter,
+    parse_filter,
+)
 from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, is_keeper
 from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
@@ -53,6 +62,7 @@ __all__ = [
     "ThumbError",
     "UnforeseenDatabaseError",
     "ViewSpec",
+    "filter_warnings",
     "format_filter",
     "is_keeper",
     "letterbox",

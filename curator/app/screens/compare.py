@@ -13,7 +13,7 @@ from stylecore.errors import StyleCoreError
 from ...service import PictureImage, RenderRow
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.picture import Picture
-from .rating import RATE_BINDINGS, RatingScreen
+from .rating import RATE_BINDINGS, RatingScreen, in_order
 
 
 class Panel(Vertical):
@@ -40,12 +40,14 @@ class Panel(Vertical):
 
 
 class CompareScreen(RatingScreen):
-    BINDINGS = [
-        *RATE_BINDINGS,
-        Binding("left,h", "focus_panel(-1)", "←"),
-        Binding("right,l", "focus_panel(1)", "→"),
-        Binding("escape,c", "close", "back"),
-    ]
+    BINDINGS = in_order(
+        [
+            *RATE_BINDINGS,
+            Binding("left,h", "focus_panel(-1)", "←"),
+            Binding("right,l", "focus_panel(1)", "→"),
+            Binding("escape,c", "close", "back"),
+        ]
+    )
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
     #panels { height: 1fr; }

@@ -17,7 +17,7 @@ from stylecore.errors import StyleCoreError
 from ...service import PictureImage, RenderRow, ThumbError
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.picture import Picture
-from .rating import RATE_BINDINGS, RatingScreen
+from .rating import RATE_BINDINGS, RatingScreen, in_order
 
 
 def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) -> str:
@@ -47,12 +47,14 @@ def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) 
 class LoupeScreen(RatingScreen):
     """Enter or space on the contact sheet; the same keys rate here."""
 
-    BINDINGS = [
-        *RATE_BINDINGS,
-        Binding("escape,enter,space", "close", "back"),
-        Binding("left,h", "step(-1)", "previous"),
-        Binding("right,l", "step(1)", "next"),
-    ]
+    BINDINGS = in_order(
+        [
+            *RATE_BINDINGS,
+            Binding("escape,enter,space", "close", "back"),
+            Binding("left,h", "step(-1)", "previous"),
+            Binding("right,l", "step(1)", "next"),
+        ]
+    )
 
     DEFAULT_CSS = """
     LoupeScreen { layout: vertical; }

@@ -4,7 +4,11 @@ shows what changed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 from textual.binding import Binding
+from textual.widgets import Input
 
 from stylecore.errors import StyleCoreError
 
@@ -28,9 +32,30 @@ RATE_BINDINGS = [
 ]
 
 
+def in_order(bindings: Iterable[Binding]) -> list[Binding]:
+    """The bindings of a rating screen, acted on in the order the keys came.
+
+    Textual routes an ordinary key to the focused widget's queue and runs its binding only
+    when the key has bubbled back up, by which time the keys behind it are already routed. A
+    key that opens a prompt (`/`) or a dialog (`R`) therefore reached the grid with the next
+    few keys still bound to ratings: a fast `/picked` picked the render. Priority bindings run
+    as each key arrives, so every key sees the focus and the screen that the keys before it
+    left; `RatingScreen.check_action` hands typing keys to a focused prompt.
+    """
+    return [replace(binding, priority=True) for binding in bindings]
+
+
 class RatingScreen(CuratorScreen):
     """A screen whose keys rate renders. Ratings go through the service (committed at each
     key, undoable); subclasses supply `rating_targets` and `show_changes`."""
+
+    #: Actions that act while a text prompt of this screen has focus (and only then).
+    PROMPT_ACTIONS: frozenset[str] = frozenset()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a prompt has focus, its keys are text: no rating, moving or sorting."""
+        typing = isinstance(self.focused, Input)
+        return (action in self.PROMPT_ACTIONS) == typing
 
     def rating_targets(self) -> list[int]:
         """Ids of the renders a rating key applies to here."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -13,9 +15,18 @@ from textual.widgets import Footer, Input, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import GROUPS, LABELS, SORTS, RenderRow, ViewSpec, format_filter, parse_filter
+from ...service import (
+    GROUPS,
+    LABELS,
+    SORTS,
+    RenderRow,
+    ViewSpec,
+    filter_warnings,
+    format_filter,
+    parse_filter,
+)
 from ..widgets.contact_sheet import ContactSheet
-from .rating import RATE_BINDINGS, RatingScreen
+from .rating import RATE_BINDINGS, RatingScreen, in_order
 
 if TYPE_CHECKING:
     pass
@@ -59,33 +70,38 @@ COMMANDS = [
 class SheetScreen(RatingScreen):
     """Home screen: the live contact sheet."""
 
-    BINDINGS = [
-        *RATE_BINDINGS,
-        Binding("left,h", "move(-1, 0)", "←", show=False),
-        Binding("right,l", "move(1, 0)", "→", show=False),
-        Binding("up,k", "move(0, -1)", "↑", show=False),
-        Binding("down,j", "move(0, 1)", "↓", show=False),
-        Binding("pageup", "page(-1)", "page up", show=False),
-        Binding("pagedown", "page(1)", "page down", show=False),
-        Binding("home", "edge(0)", "first", show=False),
-        Binding("end", "edge(1)", "last", show=False),
-        Binding("enter,space", "loupe", "loupe"),
-        Binding("c", "compare", "compare"),
-        Binding("m", "mark", "mark", show=False),
-        Binding("r", "rerun", "rerun", show=False),
-        Binding("R", "rerun_edit", "rerun…", show=False),
-        Binding("q", "queue_pairs", "queue…"),
-        Binding("slash", "filter", "filter"),
-        Binding("s", "cycle_sort", "sort"),
-        Binding("g", "cycle_group", "group"),
-        Binding("a", "toggle_advance", "auto-adv", show=False),
-        Binding("e", "export", "export…"),
-        Binding("P", "promote", "promote", show=False),
-        Binding("w", "sheet", "sheet…", show=False),
-        Binding("Q", "show_queue", "Queue"),
-        Binding("S", "show_styles", "Styles"),
-        Binding("question_mark", "help", "help"),
-    ]
+    BINDINGS = in_order(
+        [
+            *RATE_BINDINGS,
+            Binding("enter", "filter_submit", "apply filter", show=False),
+            Binding("escape", "filter_close", "close filter", show=False),
+            Binding("left,h", "move(-1, 0)", "←", show=False),
+            Binding("right,l", "move(1, 0)", "→", show=False),
+            Binding("up,k", "move(0, -1)", "↑", show=False),
+            Binding("down,j", "move(0, 1)", "↓", show=False),
+            Binding("pageup", "page(-1)", "page up", show=False),
+            Binding("pagedown", "page(1)", "page down", show=False),
+            Binding("home", "edge(0)", "first", show=False),
+            Binding("end", "edge(1)", "last", show=False),
+            Binding("enter,space", "loupe", "loupe"),
+            Binding("c", "compare", "compare"),
+            Binding("m", "mark", "mark", show=False),
+            Binding("r", "rerun", "rerun", show=False),
+            Binding("R", "rerun_edit", "rerun…", show=False),
+            Binding("q", "queue_pairs", "queue…"),
+            Binding("slash", "filter", "filter"),
+            Binding("s", "cycle_sort", "sort"),
+            Binding("g", "cycle_group", "group"),
+            Binding("a", "toggle_advance", "auto-adv", show=False),
+            Binding("e", "export", "export…"),
+            Binding("P", "promote", "promote", show=False),
+            Binding("w", "sheet", "sheet…", show=False),
+            Binding("Q", "show_queue", "Queue"),
+            Binding("S", "show_styles", "Styles"),
+            Binding("question_mark", "help", "help"),
+        ]
+    )
+    PROMPT_ACTIONS = frozenset({"filter_submit", "filter_close"})
 
     DEFAULT_CSS = """
     SheetScreen { layout: vertical; }
@@ -114,10 +130,6 @@ class SheetScreen(RatingScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sheet.empty_text = (
-            "No renders yet. Queue some with q (or `curator queue add`) and start a render loop "
-            "from the Queue screen (Q)."
-        )
         self.refresh_view()
         self.sheet.focus()
 
@@ -130,6 +142,13 @@ class SheetScreen(RatingScreen):
     def refresh_view(self, keep: int | None = None) -> None:
         groups = self.capp.service.view(self.view_spec)
         self.rows_total = len(self.capp.service.rows)
+        self.sheet.empty_text = (
+            f"No render matches the filter {format_filter(self.view_spec.filter)!r}: "
+            "/ to change it, or clear it from the palette (ctrl+p)."
+            if self.rows_total
+            else "No renders yet. Queue some with q (or `curator queue add`) and start a "
+            "render loop from the Queue screen (Q)."
+        )
         self.sheet.set_groups(groups, keep=keep)
         self.update_status()
 
@@ -250,21 +269,30 @@ class SheetScreen(RatingScreen):
         prompt = self.query_one("#filter", Input)
         prompt.value = format_filter(self.view_spec.filter)
         prompt.add_class("-open")
-        prompt.focus()
+        # Focus now, not after a refresh (`Widget.focus` defers it): keys typed right behind
+        # `/` are already queued, and until the prompt holds focus they would reach the grid,
+        # where `p` picks and `s` re-sorts.
+        self.set_focus(prompt)
 
-    @on(Input.Submitted, "#filter")
-    def apply_filter(self, event: Input.Submitted) -> None:
-        self.view_spec = replace(self.view_spec, filter=parse_filter(event.value))
-        self._close_filter()
+    async def action_filter_submit(self) -> None:
+        prompt = self.query_one("#filter", Input)
+        # Return is acted on as it arrives, but the letters before it may still wait in the
+        # prompt's own queue: let the prompt take them first, so `/picked⏎` filters on
+        # "picked", and the keys after Return see the filtered sheet.
+        typed = asyncio.Event()
+        prompt.call_later(typed.set)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(typed.wait(), timeout=5)
+        value = prompt.value
+        for note in filter_warnings(value):
+            self.notify(note, title="filter", severity="warning", timeout=8)
+        self.view_spec = replace(self.view_spec, filter=parse_filter(value))
+        self.action_filter_close()
         self.refresh_view()
 
-    def _close_filter(self) -> None:
+    def action_filter_close(self) -> None:
         self.query_one("#filter", Input).remove_class("-open")
-        self.sheet.focus()
-
-    def key_escape(self) -> None:
-        if self.query_one("#filter", Input).has_class("-open"):
-            self._close_filter()
+        self.set_focus(self.sheet)  # at once, as when opening
 
     def action_clear_filter(self) -> None:
         self.view_spec = replace(self.view_spec, filter=parse_filter(""))

@@ -1,0 +1,98 @@
+"""Keys typed faster than the app can follow: a burst must never rate, flag or re-sort.
+
+A terminal delivers a fast typist's keys (or a paste) in one read, so the app sees them all
+queued before it has handled the first. `burst` posts them exactly so: every key event is in
+the app's queue before any is processed, which `pilot.press` (it waits for idle after each
+key) never does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.keys import _character_to_key
+
+from curator.app.widgets import picture as graphics
+
+graphics.choose("halfcell")
+
+from curator.app.screens.forms import RerunForm  # noqa: E402
+from curator.app.screens.output import ExportDialog  # noqa: E402
+from curator.app.screens.sheet import SheetScreen  # noqa: E402
+from curator.service import parse_filter  # noqa: E402
+
+from .studio_factory import make_studio  # noqa: E402
+from .test_app import SIZE, make_app, ratings_on_disk, sheet, wait_until  # noqa: E402
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path / "studio", renders=12)
+
+
+def burst(app, keys: list[str]) -> None:
+    """Queue every key before the app handles any, as a terminal read of a fast typist."""
+    for key in keys:
+        if len(key) == 1:
+            name, char = _character_to_key(key), key
+        else:
+            name, char = key, {"enter": "\r", "escape": "\x1b"}.get(key)
+        app.post_message(events.Key(name, char))
+
+
+def typed(text: str) -> list[str]:
+    return list(text)
+
+
+async def settle(pilot) -> None:
+    for _ in range(5):
+        await pilot.pause()
+
+
+@pytest.mark.parametrize("words", ["picked", "stars>=3", "unrated", "rejected"])
+async def test_a_filter_typed_in_one_burst_goes_to_the_prompt(studio, words):
+    app = make_app(studio)
+    before = ratings_on_disk(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SheetScreen)
+        sort = screen.view_spec.sort
+        burst(app, ["/", *typed(words), "enter"])
+        await wait_until(pilot, lambda: screen.view_spec.filter == parse_filter(words), timeout=20)
+        await settle(pilot)
+        assert screen.view_spec.sort == sort  # the `s` of "stars" never re-sorted
+        assert screen.sheet.has_focus
+        if not screen.sheet.items:  # nothing picked or rejected in this studio yet
+            assert screen.sheet.empty_text.startswith(f"No render matches the filter {words!r}")
+    assert ratings_on_disk(studio) == before  # the `p`, `x`, `u` and digits rated nothing
+
+
+async def test_keys_typed_while_a_form_opens_never_rate(studio):
+    app = make_app(studio)
+    before = ratings_on_disk(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        # Rerun form: what follows `R` belongs to the form, however soon it comes.
+        burst(app, ["R", *typed("5px3")])
+        await wait_until(pilot, lambda: isinstance(app.screen, RerunForm), timeout=20)
+        await settle(pilot)
+        burst(app, ["escape"])
+        await wait_until(pilot, lambda: isinstance(app.screen, SheetScreen), timeout=20)
+        # Export dialog likewise.
+        burst(app, ["e", *typed("p5x")])
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog), timeout=20)
+        await settle(pilot)
+        burst(app, ["escape"])
+        await wait_until(pilot, lambda: isinstance(app.screen, SheetScreen), timeout=20)
+        assert sheet(app).has_focus or app.screen.focused is not None
+    assert ratings_on_disk(studio) == before
+
+
+async def test_closing_the_prompt_hands_keys_back_to_the_grid_at_once(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        first = sheet(app).current.file
+        # Escape closes the prompt; the `p` right behind it is a grid key again.
+        burst(app, ["/", "a", "escape", "p"])
+        await wait_until(pilot, lambda: ratings_on_disk(studio)[first][1] == "pick", timeout=20)
+        assert screen.view_spec.filter == parse_filter("")
