@@ -244,11 +244,33 @@ def full_disk(tmp: Path) -> Outcome:
             "--styles",
             "styles",
             "--set",
-            "image_size=32",
+            "image_size=64",
             "--set",
-            "num_iterations=3",
+            "num_iterations=300",  # long enough to fill the disk mid-render
         )
-        filler = disk / "filler"
+        loop = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "curator.cli",
+                "render",
+                str(studio.root),
+                "--until-idle",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
+        )
+
+        def statuses() -> list[str]:
+            listing = run("queue", "list", "--studio", str(studio.root), "--json").stdout
+            return [job["status"] for job in json.loads(listing)]
+
+        deadline = time.monotonic() + 300
+        while "running" not in statuses() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        filler = disk / "filler"  # the disk fills while the loop renders
         with open(filler, "wb", buffering=0) as handle:
             for size in (65536, 4096, 1):
                 try:
@@ -258,33 +280,22 @@ def full_disk(tmp: Path) -> Outcome:
                     continue
         listed = run("list", str(studio.root)).returncode == 0
         queued = run("queue", "list", "--studio", str(studio.root)).returncode == 0
-        loop = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "curator.cli",
-                "render",
-                str(studio.root),
-                "--until-idle",
-                "--quiet",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=REPO,
-        )
-        time.sleep(8)  # the loop meets the full disk and pauses (its first back-off is 10 s)
+        time.sleep(12)  # the loop meets the full disk and pauses (its first back-off is 10 s)
         filler.unlink()
         output, _ = loop.communicate(timeout=600)
+        if os.environ.get("FAULTS_VERBOSE"):
+            print(output)
         global TRACEBACKS
         TRACEBACKS += output.count("Traceback")
-        states = json.loads(run("queue", "list", "--studio", str(studio.root), "--json").stdout)
-        done = sum(job["status"] == "done" for job in states)
+        states = statuses()
+        paused = "paus" in output.lower()
+        done = states.count("done")
         temporaries = list(studio.renders.glob(".*"))
-        ok = listed and queued and done == len(states) == 4 and not temporaries
+        ok = listed and queued and paused and done == len(states) == 4 and not temporaries
         observed = (
             f"list works on the full disk: {listed and queued}; {done}/{len(states)} "
-            f"jobs done after space came back; {len(temporaries)} temporary files"
+            f"jobs done after space came back; the loop said it paused: {paused}; "
+            f"{len(temporaries)} temporary files"
         )
     finally:
         umount(disk)
@@ -399,7 +410,8 @@ def big_photos(tmp: Path) -> Outcome:
         )
         accepted += done.returncode == 0 and stats.returncode == 0
     studio.toml.write_text("[defaults]\nmax_image_megapixels = 50\n")
-    refused = run(
+    other_style = next(p for p in sorted(studio.styles.iterdir()) if p.name != "shipwreck.jpg")
+    refused = run(  # a pair not queued yet: the queued one is simply "already in the queue"
         "queue",
         "add",
         "--studio",
@@ -407,7 +419,7 @@ def big_photos(tmp: Path) -> Outcome:
         "--contents",
         "contents/96mp.jpg",
         "--styles",
-        "styles/shipwreck.jpg",
+        f"styles/{other_style.name}",
     )
     says_how = "max_image_megapixels = 100" in refused.stderr
     return Outcome(

@@ -117,8 +117,11 @@ def _inside(path: Path, root: Path) -> Path:
         raise ExportError(str(exc)) from None
 
 
-def _refuse_studio_folders(studio: Studio, destination: Path) -> None:
-    """An export is a copy for compositing: it never goes into the studio's own folders."""
+def check_destination(studio: Studio, destination: Path) -> None:
+    """Refuse a destination that is a file or a link, or inside the studio's own folders (an
+    export is a copy for compositing); checked before anything else about an export."""
+    if destination.is_symlink() or (destination.exists() and not destination.is_dir()):
+        raise ExportError(f"{destination}: exists and is not a folder")
     target = destination.resolve()
     for folder in (studio.renders, studio.contents, studio.styles, studio.state):
         if target == folder.resolve() or target.is_relative_to(folder.resolve()):
@@ -165,9 +168,7 @@ def plan_export(
     forced or `check` is off (a dry run), for files that exist and that no earlier export
     of ours wrote (an interrupted export resumes without --force)."""
     destination = options.destination
-    if destination.is_symlink() or (destination.exists() and not destination.is_dir()):
-        raise ExportError(f"{destination}: exists and is not a folder")
-    _refuse_studio_folders(studio, destination)
+    check_destination(studio, destination)
     by_content: dict[str, list[RenderRow]] = {}
     for row in rows:
         if row.content:

@@ -168,7 +168,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         init_image=ImageRef.of(init_image.resolve()) if init_image else None,
     )
     request = spec.request()
-    renderer = Renderer(args.device)
+    from stylecore.preview.painter import PreviewPainter
+
+    renderer = Renderer(args.device, init_painter=PreviewPainter(args.device))
     output.parent.mkdir(parents=True, exist_ok=True)
 
     def snapshot(iteration: int, images: list[Any]) -> None:

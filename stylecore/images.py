@@ -95,6 +95,14 @@ def image_size(path: str | Path) -> tuple[int, int]:
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
+def check_image(path: str | Path) -> tuple[int, int]:
+    """`image_size`, refusing what `load_rgb` would refuse by size (too small, too many
+    megapixels): callers that queue work find out now, not when the render loop meets it."""
+    width, height = image_size(path)
+    _check_size(Path(path), width, height)
+    return width, height
+
+
 def _check_size(path: Path, width: int, height: int) -> None:
     if min(width, height) < MIN_SIDE:
         raise ImageError(

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from PIL import Image
 
 
+#: Paints the image a render starts from, for a request at a longest side in pixels (the
+#: preview network's stylisation for `init = "preview"`). Engines that can start from a
+#: painted image take one; the loops wire it, so the Gatys engine never imports the preview.
+InitPainter = Callable[["RenderRequest", int], "Image.Image"]
+
+
 @dataclass(frozen=True)
 class StyleInput:
     """One style image of a render and its blend weight (weights are normalised to sum 1)."""

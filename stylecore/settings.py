@@ -16,7 +16,7 @@ from stylecore.errors import SettingsError
 from stylecore.vgg_layers import LAYER_INDEX
 
 OPTIMIZERS = ("lbfgs", "adam")
-INITS = ("content", "random", "image")
+INITS = ("content", "random", "image", "preview")
 POOLINGS = ("max", "avg")
 ORIGINAL_COLORS = ("none", "luminance", "histogram")
 PRECISIONS = ("fp32", "bf16", "fp16")

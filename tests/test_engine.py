@@ -226,3 +226,60 @@ def test_missing_cuda_is_a_clear_error():
 def test_unknown_device():
     with pytest.raises(DeviceError, match="unknown device"):
         resolve_device("tpu9")
+
+
+def test_pixels_stay_displayable_and_the_loss_is_the_saved_image_s(renderer, tiny, cat, starry):
+    """Optimised pixels are kept in range at every step (not clipped only at save), so the
+    reported loss is that of the 8-bit image written, fed back through the same objective."""
+    from stylecore.gatys.engine import rgb_to_caffe
+
+    settings = tiny.replace(init="random", num_iterations=30, image_size=48)
+    seen: list[torch.Tensor] = []
+    original = renderer._optimise
+
+    def spy(objective, param, *args, **kwargs):
+        done = original(objective, param, *args, **kwargs)
+        seen.append(param.detach().clone())
+        return done
+
+    renderer._optimise = spy
+    try:
+        req = request(cat, starry, settings=settings)
+        result = renderer.render(req)
+    finally:
+        del renderer._optimise
+    low, high = (
+        -torch.tensor([103.939, 116.779, 123.68]),
+        255 - torch.tensor([103.939, 116.779, 123.68]),
+    )
+    final = seen[-1][0]
+    for channel in range(3):
+        assert final[channel].min() >= low[channel] - 1e-3
+        assert final[channel].max() <= high[channel] + 1e-3
+    net = renderer.network(settings)
+    content_rgb = pil_to_rgb(resize_longest(load_rgb(cat, 48), 48, path=cat), renderer.device)
+    objective = renderer._objective(
+        net, settings, [req], content_rgb, {starry: load_rgb(starry, 48)}, 48, False, None
+    )
+    saved = objective.report(rgb_to_caffe(pil_to_rgb(result.image, renderer.device)))[0].total
+    assert saved == pytest.approx(result.losses.total, rel=1e-3)
+
+
+def test_preview_init_starts_from_the_preview_network_s_stylisation(tiny, cat, starry):
+    from stylecore.gatys.engine import Renderer
+    from stylecore.preview.painter import PreviewPainter
+
+    painter = PreviewPainter("cpu")
+    renderer = Renderer("cpu", init_painter=painter)
+    settings = tiny.replace(init="preview", num_iterations=0)
+    req = request(cat, starry, settings=settings)
+    started = renderer.render(req).image
+    painted = painter(req, 64)
+    assert started.size == painted.size
+    assert np.abs(pixels(started) - pixels(painted)).max() <= 1
+    assert np.abs(pixels(started) - pixels(load_rgb(cat).resize(started.size))).mean() > 10
+    # And it renders on from there: the loss falls.
+    result = renderer.render(request(cat, starry, settings=settings.replace(num_iterations=10)))
+    assert result.losses.total < result.initial_loss
+    with pytest.raises(SettingsError, match="needs the preview engine"):
+        Renderer("cpu").render(req)

@@ -227,6 +227,13 @@ def test_an_export_into_the_studio_s_own_folders_is_refused(studio):
             plan_export(studio, rows_of(studio), ExportOptions(folder))
 
 
+def test_the_destination_is_refused_before_anything_is_chosen(studio, capsys):
+    """Even with nothing to export, `-o renders/` is named as the problem: it is the one the
+    artist must fix, and the first one to check."""
+    assert main(["export", str(studio.root), "-o", str(studio.renders), "--stars", "5"]) == 2
+    assert "is the studio's renders/ folder" in capsys.readouterr().err
+
+
 def test_a_damaged_render_is_skipped_listed_and_the_rest_exported(studio, tmp_path):
     rows = rows_of(studio)
     victim = studio.renders / rows[0].file

@@ -198,3 +198,16 @@ def test_a_read_only_studio_lists_sheets_and_exports_elsewhere(tmp_path, capsys)
         assert "cannot save ratings" in err and "read-only filesystem" in err
         assert main(["render", str(ro), "--until-idle", "--quiet"]) == 2
         assert "read-only" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root for a read-only bind mount")
+def test_a_rating_is_refused_where_the_catalog_could_only_live_in_memory(tmp_path, capsys):
+    """A studio copied read-only before its catalog was built: the catalog is rebuilt in
+    memory to look, but a rating there would vanish with the command, so it is refused."""
+    from .studio_factory import make_studio
+
+    studio = make_studio(tmp_path / "s", renders=2)
+    with read_only_view(studio.root, tmp_path / "ro") as ro:
+        render = next(p for p in (ro / "renders").glob("*.png"))
+        assert main(["rate", str(render), "--stars", "2"]) == 2
+        assert "cannot save ratings" in capsys.readouterr().err

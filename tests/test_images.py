@@ -204,3 +204,14 @@ def test_a_file_this_user_may_not_read_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(images.Image, "open", refuse)
     with pytest.raises(ImageError, match=r"locked\.png: permission denied"):
         load_rgb(path)
+
+
+def test_check_image_refuses_by_size_from_the_header_alone(tmp_path, monkeypatch):
+    from stylecore import images
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (3000, 2000)).save(path)
+    assert images.check_image(path) == (3000, 2000)
+    monkeypatch.setitem(images._limit, "megapixels", 5.0)
+    with pytest.raises(images.ImageError, match="6 MP, above the limit of 5 MP"):
+        images.check_image(path)

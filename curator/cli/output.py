@@ -65,6 +65,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     view = view_from_args(args)
     with open_service(args) as service:
+        service.check_export_destination(args.output)
         shown = service.select(view)
         chosen = shown if filtered(args) else [row for row in shown if row.is_keeper]
         if not chosen:

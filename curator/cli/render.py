@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,12 @@ class RenderDisplay:
                     self.progress.remove_task(task)
                 word = "done  " if event.kind == "done" else "FAILED"
                 self._say(f"{word} {job.id}: {event.message}")
+        elif event.kind == "paused":
+            # Said even with --quiet: an overnight loop that waits for disk space must say why.
+            for task in self.tasks.values():
+                self.progress.remove_task(task)
+            self.tasks.clear()
+            print(f"paused: {event.message}", file=sys.stderr, flush=True)
         elif event.kind == "requeued":
             for task in self.tasks.values():
                 self.progress.remove_task(task)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from PIL import Image
 
 from stylecore.errors import StyleCoreError
-from stylecore.images import image_size, load_rgb, set_max_megapixels
+from stylecore.images import check_image, load_rgb, set_max_megapixels
 from stylecore.settings import RenderSettings
 from stylecore.spec import RenderSpec, file_sha256
 from stylecore.stats.store import StatsStore
@@ -333,7 +333,7 @@ class StudioService:
         toggle_label: bool = False,
     ) -> list[int]:
         """Set stars, flag and/or label on renders; one undoable action. Returns changed ids."""
-        require_writable(self.catalog.conn, "save ratings")
+        require_writable(self.catalog.conn, "save ratings", durable=True)
         before = self.catalog.ratings(ids)
         after: dict[int, Rating] = {}
         for render_id, old in before.items():
@@ -365,7 +365,7 @@ class StudioService:
         label: str | None = None,
     ) -> list[int]:
         """Rate render files named on the command line (each must be in this studio's renders/)."""
-        require_writable(self.catalog.conn, "save ratings")
+        require_writable(self.catalog.conn, "save ratings", durable=True)
         ids: list[int] = []
         for path in files:
             full = path if path.is_absolute() else Path.cwd() / path
@@ -579,7 +579,7 @@ class StudioService:
             good = []
             for path in dict.fromkeys(paths):
                 try:
-                    image_size(path)  # the header: a text file named .jpg is caught here
+                    check_image(path)  # the header: a text file named .jpg, a 1 GP bomb
                     good.append(path)
                 except StyleCoreError as exc:
                     skipped.append((path, str(exc).removeprefix(f"{path}: ")))
@@ -692,6 +692,13 @@ class StudioService:
         return mend(self.studio) if repair else examine(self.studio)
 
     # ----------------------------------------------------------------- export and sheets
+
+    def check_export_destination(self, destination: Path) -> None:
+        """Refuse a destination an export may never use (a file, a link, the studio's own
+        folders), before the renders are chosen. Worker-safe."""
+        from ..export import check_destination
+
+        check_destination(self.studio, destination)
 
     def plan_export(
         self, rows: Sequence[RenderRow], options: ExportOptions, *, check: bool = True

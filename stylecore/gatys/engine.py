@@ -27,7 +27,7 @@ from stylecore.gatys import color
 from stylecore.gatys.lbfgs import BatchedLBFGS
 from stylecore.gatys.vgg import CAFFE_MEAN_BGR, FeatureNet, build_network
 from stylecore.images import load_rgb, resize_longest
-from stylecore.rendering import ProgressCallback, RenderRequest
+from stylecore.rendering import InitPainter, ProgressCallback, RenderRequest
 from stylecore.settings import RenderSettings
 
 #: Luminance of the Caffe mean colour: the grey a random init starts from in luminance mode.
@@ -214,6 +214,28 @@ class Objective:
     autocast_dtype: torch.dtype | None = None
     channels_last: bool = True
 
+    def bounds(self, param: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The parameter's displayable range, (low, high) broadcastable to it.
+
+        Pixels that run free during optimisation are clipped at save, and the saved PNG then
+        scores well above the engine's own final loss (1.2-1.9x on held-out pairs, 17% from
+        clamping alone at 128 px): the engine keeps every step inside this range instead.
+        """
+        if self.luminance:
+            low = torch.zeros(1, 1, 1, 1, device=param.device, dtype=param.dtype)
+            return low, low + 255.0
+        mean = torch.tensor(CAFFE_MEAN_BGR, device=param.device, dtype=param.dtype)
+        low = -mean.view(1, 3, 1, 1)
+        return low, low + 255.0
+
+    def quantised(self, param: torch.Tensor) -> torch.Tensor:
+        """`param` as the saved 8-bit image holds it (rounded to whole levels)."""
+        with torch.no_grad():
+            if self.luminance:
+                return param.clamp(0, 255).round()
+            rgb = caffe_to_rgb(param).clamp(0, 255).round()
+            return rgb_to_caffe(rgb)
+
     def network_input(self, param: torch.Tensor) -> torch.Tensor:
         """Caffe-space BGR input for the network from the optimised parameter."""
         if self.luminance:
@@ -278,8 +300,15 @@ class Renderer:
     """The Gatys engine on one device (a `RenderEngine`); networks and weights are loaded once
     and reused."""
 
-    def __init__(self, device: str | torch.device = "auto", channels_last: bool = True) -> None:
+    def __init__(
+        self,
+        device: str | torch.device = "auto",
+        channels_last: bool = True,
+        init_painter: InitPainter | None = None,
+    ) -> None:
+        """`init_painter`: what paints the start of an `init = "preview"` render."""
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.init_painter = init_painter
         # channels_last helps oneDNN (CPU) and cuDNN; MPS gains nothing from it.
         self.channels_last = channels_last and self.device.type in ("cpu", "cuda")
         self._networks: dict[tuple[str, str, tuple[str, ...]], FeatureNet] = {}
@@ -342,6 +371,15 @@ class Renderer:
         content_image = load_rgb(first.content, largest)
         style_images = {s.path: load_rgb(s.path, style_largest) for r in requests for s in r.styles}
         init_source = load_rgb(first.init_image, largest) if first.init_image else None
+        painted: list[Image.Image] = []
+        if settings.init == "preview":
+            if self.init_painter is None:
+                raise SettingsError(
+                    "init 'preview' needs the preview engine; this renderer was made without it"
+                )
+            painted = [
+                self.init_painter(request, levels_first_size(settings)) for request in requests
+            ]
         torch.manual_seed(settings.seed)
 
         net = self.network(settings)
@@ -366,7 +404,7 @@ class Renderer:
             )
             height, width = content_rgb.shape[-2:]
             if param is None:
-                param = self._initial(requests, content_rgb, init_source, luminance)
+                param = self._initial(requests, content_rgb, init_source, luminance, painted)
             else:
                 param = torch.nn.functional.interpolate(
                     param, size=(height, width), mode="bicubic", align_corners=False
@@ -399,7 +437,8 @@ class Renderer:
                 }
             )
         assert param is not None and objective is not None
-        reports = objective.report(param)
+        # The loss of what is saved: 8-bit pixels (the optimisation kept them in range).
+        reports = objective.report(objective.quantised(param))
         images = self._to_images(param, content_rgb, luminance)
         elapsed = time.perf_counter() - started
         per_step = optimise_seconds / max(1, total_iterations) / len(requests)
@@ -482,6 +521,7 @@ class Renderer:
         content_rgb: torch.Tensor,
         init_source: Image.Image | None,
         luminance: bool,
+        painted: Sequence[Image.Image] = (),
     ) -> torch.Tensor:
         settings = requests[0].settings
         batch = len(requests)
@@ -494,7 +534,14 @@ class Renderer:
                 rows.append(torch.randn(channels, height, width, generator=generator) * 0.001)
             noise = torch.stack(rows).to(self.device)
             return noise + _MEAN_LUMA if luminance else noise
-        if settings.init == "image":
+        if settings.init == "preview":
+            start_rgb = torch.cat(
+                [
+                    pil_to_rgb(p.resize((width, height), Image.Resampling.LANCZOS), self.device)
+                    for p in painted
+                ]
+            )
+        elif settings.init == "image":
             assert init_source is not None
             resized = init_source.resize((width, height), Image.Resampling.LANCZOS)
             start_rgb = pil_to_rgb(resized, self.device)
@@ -539,8 +586,11 @@ class Renderer:
 
         size = (int(param.shape[-1]), int(param.shape[-2]))
         step: Callable[[], torch.Tensor]
+        low, high = objective.bounds(param)
         if settings.optimizer == "lbfgs":
-            lbfgs = BatchedLBFGS(param, history_size=settings.lbfgs_history, lr=1.0)
+            lbfgs = BatchedLBFGS(
+                param, history_size=settings.lbfgs_history, lr=1.0, bounds=(low, high)
+            )
 
             def evaluate(trial: torch.Tensor) -> torch.Tensor:
                 with torch.no_grad():
@@ -554,6 +604,8 @@ class Renderer:
             def step() -> torch.Tensor:
                 losses = closure()
                 adam.step()
+                with torch.no_grad():
+                    param.clamp_(low, high)
                 return losses
 
         for _ in range(iterations):
@@ -578,6 +630,11 @@ class Renderer:
             else:
                 rgb = caffe_to_rgb(param.detach())
         return [rgb_to_pil(row) for row in rgb]
+
+
+def levels_first_size(settings: RenderSettings) -> int:
+    """The longest side of a render's first (smallest) level: where its start is painted."""
+    return settings.levels()[0][0]
 
 
 def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:

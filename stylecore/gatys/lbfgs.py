@@ -38,8 +38,18 @@ class BatchedLBFGS:
     #: Reaches tried by the start-up line search, in units of the largest coordinate's move.
     SEARCH_REACHES = (1.0, 4.0, 16.0, 64.0, 256.0)
 
-    def __init__(self, param: torch.Tensor, history_size: int = 100, lr: float = 1.0) -> None:
+    def __init__(
+        self,
+        param: torch.Tensor,
+        history_size: int = 100,
+        lr: float = 1.0,
+        bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> None:
+        """`bounds`: (low, high), broadcastable to `param`: every step is projected into
+        them (pixels stay displayable), and the curvature pairs use the move actually made."""
         self.param = param
+        self.bounds = bounds
+        self.last_move: torch.Tensor | None = None
         self.history_size = history_size
         self.lr = lr
         self.batch = param.shape[0]
@@ -95,14 +105,28 @@ class BatchedLBFGS:
             if bool(searching.any()):
                 step_size = self._search(direction, step_size, searching, losses, evaluate)
         self.direction, self.step_size = direction, step_size
-        self.param.add_((direction * step_size).view_as(self.param))
+        move = direction * step_size
+        if self.bounds is None:
+            self.param.add_(move.view_as(self.param))
+        else:
+            before = self.param.detach().clone()
+            self.param.add_(move.view_as(self.param))
+            self._project(self.param)
+            move = (self.param.detach() - before).reshape(self.batch, -1)
+        self.last_move = move
         return losses.detach()
+
+    def _project(self, x: torch.Tensor) -> torch.Tensor:
+        if self.bounds is not None:
+            low, high = self.bounds
+            torch.maximum(torch.minimum(x, high, out=x), low, out=x)
+        return x
 
     def _two_loop(self, grad: torch.Tensor) -> torch.Tensor:
         assert self.prev_grad is not None and self.direction is not None
-        assert self.step_size is not None
+        assert self.last_move is not None
         y = grad - self.prev_grad
-        s = self.direction * self.step_size
+        s = self.last_move
         ys = (y * s).sum(1)
         accept = ys > 1e-10
         if len(self.steps) == self.history_size:
@@ -150,7 +174,7 @@ class BatchedLBFGS:
             if not bool(improving.any()):
                 break
             trial_size = torch.where(improving[:, None], units / reach, best_size)
-            trial = (start + direction * trial_size).view_as(self.param)
+            trial = self._project((start + direction * trial_size).view_as(self.param))
             trial_loss = evaluate(trial).detach().reshape(-1)
             better = improving & (trial_loss < best_loss)
             best_loss = torch.where(better, trial_loss, best_loss)

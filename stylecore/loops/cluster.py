@@ -102,6 +102,14 @@ class RenderActorImpl:
             write_bytes_atomic(path, data, inside=self.files, durable=False)
         return path
 
+    def _preview_engine(self) -> Any:
+        """The preview engine of this actor, loaded on first use."""
+        if self._previewer is None:
+            from stylecore.preview.engine import PreviewEngine
+
+            self._previewer = PreviewEngine(self.device)
+        return self._previewer
+
     def render(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Render a batch; one result dict per job: png and record, or error, or cancelled."""
         import torch
@@ -171,15 +179,14 @@ class RenderActorImpl:
                     self.state[job_id] = (progress.iteration, progress.total, loss)
 
         if engine == "preview":
-            if self._previewer is None:
-                from stylecore.preview.engine import PreviewEngine
-
-                self._previewer = PreviewEngine(self.device)
-            return list(self._previewer.render_batch(requests))
+            return list(self._preview_engine().render_batch(requests))
         if self._renderer is None:
             from stylecore.gatys.engine import Renderer
+            from stylecore.preview.painter import PreviewPainter
 
-            self._renderer = Renderer(self.device)
+            self._renderer = Renderer(
+                self.device, init_painter=PreviewPainter(self.device, self._preview_engine)
+            )
         return list(self._renderer.render_batch(requests, on_progress))
 
 

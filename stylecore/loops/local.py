@@ -37,6 +37,7 @@ from stylecore.gatys.engine import Renderer, describe_device
 from stylecore.images import load_rgb, set_max_megapixels
 from stylecore.loops.events import LoopEvent
 from stylecore.naming import safe_stem
+from stylecore.preview.painter import PreviewPainter
 from stylecore.render_files import write_render
 from stylecore.rendering import ProgressReport, RenderEngine, RenderOutcome
 from stylecore.studio.database import ReadOnlyStudio, describe_failure, is_space_or_io
@@ -125,7 +126,9 @@ class RenderLoop:
         self.stale_after = stale_after
         self.device = device or studio.config.device
         set_max_megapixels(studio.config.max_image_megapixels)
-        self.renderer = renderer or Renderer(self.device)
+        self.renderer = renderer or Renderer(
+            self.device, init_painter=PreviewPainter(self.device, self._previews)
+        )
         self._previewer: RenderEngine | None = None
         self.on_event = on_event or (lambda event: None)
         self.worker_id = new_loop_id()

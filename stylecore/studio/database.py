@@ -167,9 +167,17 @@ def write_transaction(
     conn.execute("COMMIT")
 
 
-def require_writable(conn: sqlite3.Connection, what: str = "change the studio") -> None:
+def require_writable(
+    conn: sqlite3.Connection, what: str = "change the studio", *, durable: bool = False
+) -> None:
+    """Refuse a write to a read-only studio, in one line that says why.
+
+    A store that may be transient (the catalog of a read-only studio is rebuilt in memory)
+    accepts writes that only serve this session; `durable` writes (the artist's ratings) are
+    refused there too, since they would vanish when the command ends.
+    """
     reason = getattr(conn, "read_only_reason", None)
-    if reason and not getattr(conn, "in_memory", False):
+    if reason and (durable or not getattr(conn, "in_memory", False)):
         raise ReadOnlyStudio(f"cannot {what}: the studio is open read-only ({reason})")
 
 
