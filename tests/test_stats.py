@@ -106,7 +106,8 @@ def test_smooth_gradient_has_low_edges_and_blocking():
     values = stats(image(ramp))
     assert values["edge_density"] < 0.02 and values["blocking"] < 0.05 and values["noise"] < 0.05
     assert values["value_contrast"] > 0.4  # contrast, but not texture
-    assert "smooth gradients" in values["verdict"]
+    assert values["verdict_grade"] == "weak"
+    assert "soft transitions" in values["verdict"] or "smooth gradients" in values["verdict"]
 
 
 def test_more_contrast_scores_higher():
@@ -144,7 +145,8 @@ def test_palette_finds_the_colours():
 def test_samples_read_sensibly():
     """The closing note quotes these; the grades are what an artist would expect."""
     assert stats(STYLES / "the_scream.jpg")["verdict_grade"] == "good"
-    assert stats(STYLES / "shipwreck.jpg")["verdict_grade"] == "good"
+    # Turner's smoke and spray: soft transitions, only some blocking (posterised, it is good).
+    assert stats(STYLES / "shipwreck.jpg")["verdict_grade"] == "fair"
     assert stats(CONTENTS / "chelsea.png", "content")["verdict_grade"] == "good"
     assert stats(CONTENTS / "rocket.jpg", "content")["verdict_grade"] == "weak"
 
@@ -192,6 +194,6 @@ def test_stats_cli(tmp_path, capsys):
     assert [r["file"].rsplit("/", 1)[1] for r in rows] == ["shipwreck.jpg", "coffee.png"]
     assert Image.open(report).size[0] == 480
     assert main(["stats", str(STYLES / "shipwreck.jpg")]) == 0
-    assert "shipwreck.jpg: good style" in capsys.readouterr().out
+    assert "shipwreck.jpg: fair style: some colour blocking" in capsys.readouterr().out
     assert main(["stats", str(tmp_path / "none.png")]) == 2
     assert "none.png: file not found" in capsys.readouterr().err
