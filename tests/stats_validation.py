@@ -146,7 +146,7 @@ def _cases() -> list[Case]:
                 noisy,
                 original,
                 margin=-0.005,
-            ),  # fmt: skip
+            ),
             Case(f"a tiled motif raises patterning ({stem})", "patterning", original, tiled),
         ]
     cases += [
