@@ -29,6 +29,13 @@ def add_parsers(commands: Any) -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting"
     )
     add.add_argument("--priority", type=int, default=0, help="higher runs first (0)")
+    add.add_argument(
+        "--best",
+        type=int,
+        metavar="N",
+        help="for each photo, only the N untried styles most likely to be kept "
+        "(from the style statistics, then from this studio's ratings)",
+    )
     add.set_defaults(handler=cmd_add)
 
     listing = actions.add_parser("list", help="show the jobs")
@@ -83,16 +90,36 @@ def add_parsers(commands: Any) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    if args.best is not None and args.best < 1:
+        raise SettingsError(f"--best {args.best}: give how many styles, 1 or more")
     with open_service(args) as service:
         root = service.studio.root
-        result = service.queue_pairs(
-            expand_images(args.contents, root),
-            expand_images(args.styles, root),
-            args.preset,
-            parse_overrides(args.set),
-            priority=args.priority,
-        )
-    return report_queued(result, "job")
+        contents = expand_images(args.contents, root)
+        styles = expand_images(args.styles, root)
+        if args.best is None:
+            result = service.queue_pairs(
+                contents, styles, args.preset, parse_overrides(args.set), priority=args.priority
+            )
+            return report_queued(result, "job")
+        code = 0
+        for content in contents:
+            chances, basis = service.keeper_chances(content, styles)
+            chosen = chances[: args.best]
+            print(f"{content.name}: {basis}")
+            for chance in chosen:
+                print(f"  {chance.chance:4.0%}  {chance.style}  ({chance.reason})")
+            if not chosen:
+                print("  every style given is rendered or queued for this photo already")
+                continue
+            result = service.queue_pairs(
+                [content],
+                [root / chance.style for chance in chosen],
+                args.preset,
+                parse_overrides(args.set),
+                priority=args.priority,
+            )
+            code = max(code, report_queued(result, "job"))
+    return code
 
 
 def report_queued(result: QueueResult, noun: str) -> int:

@@ -38,7 +38,7 @@ from stylecore.studio.registry import LoopRecord
 
 from ..catalog import Catalog, RenderRow
 from ..filtering import Group, ViewSpec, apply_view
-from ..ratings import RatedRender, Rating, keeper_rates, metric_separation
+from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
 from ..thumbs import ThumbnailCache
 from ..watcher import Changes, FolderWatcher
 
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from ..doctor import DoctorReport
     from ..export import ExportOptions, ExportPlan
+    from ..keepers import Chance
     from ..sheets import SheetOptions, SheetResult
 
 UNDO_LIMIT = 500
@@ -497,6 +498,46 @@ class StudioService:
                 RatedRender(row.style_shas[0], row.stars, row.flag == "reject", row.flag == "pick")
             )
         return metric_separation(renders, by_style)
+
+    def keeper_chances(
+        self, content: Path, styles: Sequence[Path] | None = None, *, rescan: bool = True
+    ) -> tuple[list[Chance], str]:
+        """The styles not yet rendered on `content` (nor queued for it), by predicted keeper
+        chance, best first; and one line on what the chances rest on (see curator.keepers).
+        Measures styles that have no statistics yet."""
+        from ..keepers import Judged, KeeperModel, describe_model, rank
+
+        if rescan:
+            self.rescan()
+        photo = self.studio.relative(content)
+        judged: list[Judged] = []
+        previews: dict[str, bool] = {}
+        tried: set[str] = set()
+        for row in self.rows:
+            first_style = row.style.split("|")[0]
+            if row.content == photo:
+                if row.is_preview:
+                    if is_judged(row.stars, row.flag):
+                        previews[first_style] = is_keeper(row.stars, row.flag)
+                else:
+                    tried.add(first_style)
+            if row.is_preview or not is_judged(row.stars, row.flag) or not row.style_shas:
+                continue
+            stats = self._cached_style_stats(row.style_shas[0])
+            if stats is not None:
+                judged.append(Judged(stats, is_keeper(row.stars, row.flag)))
+        for job in self.queue.jobs(["queued", "running"]):
+            if job.spec.content.path == photo and job.spec.engine != "preview":
+                tried.add(job.spec.styles[0].path)
+        library = styles if styles is not None else list_images(self.studio.styles)
+        candidates = {
+            self.studio.relative(path): self.image_stats(path, "style")
+            for path in library
+            if self.studio.relative(path) not in tried
+        }
+        model = KeeperModel.fit(judged)
+        kept = sum(j.kept for j in judged)
+        return rank(candidates, model, previews), describe_model(model, kept, len(judged) - kept)
 
     # ----------------------------------------------------------------- jobs
 
