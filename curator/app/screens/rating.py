@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from stylecore.errors import StyleCoreError
@@ -32,7 +32,7 @@ RATE_BINDINGS = [
 ]
 
 
-def in_order(bindings: Iterable[Binding]) -> list[Binding]:
+def in_order(bindings: Iterable[Binding]) -> list[BindingType]:
     """The bindings of a rating screen, acted on in the order the keys came.
 
     Textual routes an ordinary key to the focused widget's queue and runs its binding only
