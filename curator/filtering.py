@@ -204,8 +204,15 @@ def _sort_key(sort: str, stat: StatLookup | None) -> Callable[[RenderRow], tuple
     if sort == "oldest":
         return lambda r: (r.created, r.id)
     if sort == "rating":
-        flag_order = {"pick": 0, "": 1, "reject": 2}
-        return lambda r: (flag_order[r.flag], -r.stars, -r.created, -r.id)
+        # Stars first (5 on top), a pick ahead of an unflagged render of the same stars,
+        # rejects last: an unrated pick does not jump above the 5-star renders.
+        return lambda r: (
+            r.flag == "reject",
+            -r.stars,
+            r.flag != "pick",
+            -r.created,
+            -r.id,
+        )
     if sort == "style":
         return lambda r: (r.style_name.lower(), r.content_name.lower(), -r.created)
     if sort == "content":

@@ -142,8 +142,8 @@ async def test_filter_sort_and_group(studio):
         assert len(grid.items) == 12
         await pilot.press("s")  # newest -> oldest
         assert grid.items[0].created == min(r.created for r in grid.items)
-        await pilot.press("s")  # -> rating: picks first, then by stars
-        assert [r.flag for r in grid.items[:2]] == ["pick", "pick"]
+        await pilot.press("s")  # -> rating: by stars, picks ahead at equal stars
+        assert [(r.stars, r.flag) for r in grid.items[:3]] == [(4, ""), (0, "pick"), (0, "pick")]
         await pilot.press("g")  # group by content
         titles = [row.header for row in grid.layout_rows if row.header]
         assert len(titles) == 4 and titles[0].startswith("astronaut")

@@ -55,7 +55,10 @@ def test_sorts_and_groups():
     order = lambda sort: [r.id for r in apply_view(rows, ViewSpec(sort=sort))[0].rows]  # noqa: E731
     assert order("newest") == [4, 3, 2, 1]
     assert order("oldest") == [1, 2, 3, 4]
-    assert order("rating")[-1] == 4  # rejects last
+    # 5 stars first, then 2 stars, then the unrated pick, rejects last (even with 5 stars).
+    assert order("rating") == [2, 1, 3, 4]
+    tie = [row(1, stars=3), row(2, stars=3, flag="pick")]
+    assert [r.id for r in apply_view(tie, ViewSpec(sort="rating"))[0].rows] == [2, 1]
     groups = apply_view(rows, ViewSpec(group="style"))
     assert [g.title for g in groups] == ["a", "b", "paint"]
     assert [r.id for r in groups[0].rows] == [3, 2]

@@ -78,6 +78,8 @@ class StudioConfig:
     default_preset: str = "final"
     device: str = "auto"
     max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
+    #: The contact sheet's tile size when the app opens (one of TILE_SIZES).
+    tile_size: str = "medium"
 
     def preset(self, name: str | None) -> RenderSettings:
         name = name or self.default_preset
@@ -122,7 +124,10 @@ DEFAULT_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "preset": (str, "a preset's name"),
     "device": (str, "auto, cpu, cuda, cuda:N or mps"),
     "max_image_megapixels": ((int, float), "a number of megapixels, e.g. 300"),
+    "tile_size": (str, "tiny, small, medium, large, huge or half"),
 }
+#: The contact sheet's tile sizes, smallest first (the app's + and - step through them).
+TILE_SIZES = ("tiny", "small", "medium", "large", "huge", "half")
 #: The tables studio.toml may hold.
 TABLES = ("defaults", "presets")
 
@@ -189,7 +194,13 @@ def load_config(path: Path) -> StudioConfig:
         default_preset=str(defaults.get("preset", "final")),
         device=str(defaults.get("device", "auto")),
         max_image_megapixels=megapixels,
+        tile_size=str(defaults.get("tile_size", "medium")),
     )
+    if config.tile_size not in TILE_SIZES:
+        raise StudioError(
+            f"{_where(path, text, 'defaults', 'tile_size')}: [defaults] tile_size must be "
+            f"one of {', '.join(TILE_SIZES)}"
+        )
     if config.default_preset not in presets:
         raise StudioError(
             f"{_where(path, text, 'defaults', 'preset')}: default preset "

@@ -62,6 +62,8 @@ COMMANDS = [
     ("show_queue", "Queue screen", "Jobs, progress, render loops"),
     ("show_styles", "Styles screen", "The style library with statistics and keeper rates"),
     ("help", "Help", "All keys"),
+    ("tiles(1)", "Bigger tiles", "Step the thumbnail size up (+)"),
+    ("tiles(-1)", "Smaller tiles", "Step the thumbnail size down (-)"),
     *[(f"sort('{s}')", f"Sort by {s}", "Sort the contact sheet") for s in SORTS],
     *[(f"label('{n}')", f"Label {n}", "Toggle a colour label") for n in LABELS[1:]],
 ]
@@ -99,6 +101,8 @@ class SheetScreen(RatingScreen):
             Binding("Q", "show_queue", "Queue"),
             Binding("S", "show_styles", "Styles"),
             Binding("question_mark", "help", "help"),
+            Binding("plus,equals_sign", "tiles(1)", "bigger", show=False),
+            Binding("minus", "tiles(-1)", "smaller", show=False),
         ]
     )
     PROMPT_ACTIONS = frozenset({"filter_submit", "filter_close"})
@@ -130,6 +134,7 @@ class SheetScreen(RatingScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.sheet.set_tile_size(self.capp.service.studio.config.tile_size)
         self.refresh_view()
         self.sheet.focus()
 
@@ -258,6 +263,10 @@ class SheetScreen(RatingScreen):
 
     def action_edge(self, end: int) -> None:
         self.sheet.go_to(len(self.sheet.items) - 1 if end else 0)
+
+    def action_tiles(self, step: int) -> None:
+        name = self.sheet.step_tile_size(step)
+        self.notify(f"tiles: {name}", timeout=1.5)
 
     def action_mark(self) -> None:
         self.sheet.toggle_mark()

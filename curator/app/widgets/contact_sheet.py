@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -22,23 +23,90 @@ from textual.widgets import Static
 from ...service import LABEL_BY_NAME, Group, RenderRow, Thumb, ThumbError
 from .picture import new_image_widget, show_fitted
 
-TILE_WIDTH = 26  # cells, border and margin included
+TILE_WIDTH = 26  # cells, border and margin included: the medium tile
 TILE_HEIGHT = 13
 IMAGE_ROWS = 9
 
 STAR, NO_STAR = "★", "·"
 
 
+@dataclass(frozen=True)
+class TileSize:
+    """A tile's size in cells: width with its right margin, height with border and caption."""
+
+    name: str
+    width: int
+    height: int
+
+    @property
+    def image_rows(self) -> int:
+        return self.height - 4  # a border line above and below, two caption lines
+
+    @property
+    def text_width(self) -> int:
+        return self.width - 3  # the border's two columns and the margin
+
+
+#: Fixed sizes (width, height), smallest first; "half" is half the sheet's width.
+FIXED_SIZES = {
+    "tiny": (12, 7),
+    "small": (18, 9),
+    "medium": (TILE_WIDTH, TILE_HEIGHT),
+    "large": (38, 19),
+    "huge": (56, 28),
+}
+SIZE_NAMES = (*FIXED_SIZES, "half")
+
+
+def tile_size(name: str, sheet_width: int) -> TileSize:
+    """The tile of size `name` on a sheet `sheet_width` cells wide."""
+    if name in FIXED_SIZES:
+        width, height = FIXED_SIZES[name]
+        return TileSize(name, width, height)
+    width = max(FIXED_SIZES["huge"][0], (sheet_width - 1) // 2)
+    return TileSize("half", width, max(FIXED_SIZES["huge"][1], width // 2 + 2))
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """`text` in `width` characters, cut from the middle: "woman-w…matisse" keeps both ends,
+    and the ends are what tell two styles of one painter apart."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return text[:width]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def names_line(content: str, style: str, width: int) -> str:
+    """`content × style` in `width` characters; the style keeps the larger share."""
+    joiner = " × "
+    room = max(2, width - len(joiner))
+    if len(content) + len(style) <= room:
+        return f"{content}{joiner}{style}"
+    content_room = min(len(content), max(3, room // 3))
+    style_room = max(1, room - content_room)
+    if len(style) < style_room:
+        content_room = room - len(style)
+    return f"{shorten_middle(content, content_room)}{joiner}{shorten_middle(style, style_room)}"
+
+
 def stars_text(stars: int) -> str:
     return STAR * stars + NO_STAR * (5 - stars)
 
 
-def caption_markup(row: RenderRow) -> str:
-    """Two caption lines: rating, flag, label, preview badge; then content x style."""
-    flag = {"pick": " [b]✓ pick[/]", "reject": " [b]✗ reject[/]"}.get(row.flag, "")
+def caption_markup(row: RenderRow, width: int = TILE_WIDTH - 3) -> str:
+    """Two caption lines: rating, flag, label, preview badge; then content x style, both
+    names shortened from the middle to the tile's width."""
+    narrow = width < 16
+    flag = {
+        "pick": " [b]✓[/]" if narrow else " [b]✓ pick[/]",
+        "reject": " [b]✗[/]" if narrow else " [b]✗ reject[/]",
+    }.get(row.flag, "")
     label = f" [{LABEL_BY_NAME[row.label].hex}]●[/]" if row.label in LABEL_BY_NAME else ""
-    badge = " [reverse] PREVIEW [/]" if row.is_preview else ""
-    names = f"{row.content_name} × {row.style_name}"
+    badge = (" [reverse]P[/]" if narrow else " [reverse] PREVIEW [/]") if row.is_preview else ""
+    names = escape(names_line(row.content_name, row.style_name, width))
     return f"{stars_text(row.stars)}{flag}{label}{badge}\n{names}"
 
 
@@ -64,8 +132,9 @@ class ImageBox(Vertical):
                           text-align: center; color: $text-muted; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rows: int = IMAGE_ROWS) -> None:
         super().__init__()
+        self.styles.height = rows
         self._widget: Widget | None = new_image_widget("thumb")
         self._message = Static("…", classes="message")
         self._shown: Thumb | None = None
@@ -119,14 +188,19 @@ class Tile(Vertical):
     Tile.-cursor {{ border: heavy $accent; }}
     Tile.-marked {{ background: $boost; }}
     Tile.-cursor.-marked {{ border: double $accent; }}
+    Tile.-rejected {{ tint: $background 55%; }}
+    Tile.-rejected > .caption {{ color: $text-disabled; }}
     Tile > .caption {{ height: 2; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }}
     """
 
-    def __init__(self) -> None:
+    def __init__(self, size: TileSize | None = None) -> None:
         super().__init__(classes="-empty")
+        self.size_of = size or tile_size("medium", 0)
+        self.styles.width = self.size_of.width - 1
+        self.styles.height = self.size_of.height
         self.row: RenderRow | None = None
         self.index = -1
-        self.box = ImageBox()
+        self.box = ImageBox(self.size_of.image_rows)
         self.caption = Static("", classes="caption")
         self._markup = ""
 
@@ -148,7 +222,8 @@ class Tile(Vertical):
         self.set_states(cursor, marked)
         if row is None:
             return
-        markup = caption_markup(row)
+        self.set_class(row.flag == "reject", "-rejected")  # a reject recedes; rating stays
+        markup = caption_markup(row, self.size_of.text_width)
         if markup != self._markup:
             self._markup = markup
             self.caption.update(markup, layout=False)  # fixed height: no relayout needed
@@ -163,7 +238,7 @@ class RowSlot(Vertical):
     """A pooled row: a group header, or a row of tiles."""
 
     DEFAULT_CSS = f"""
-    RowSlot {{ height: {TILE_HEIGHT}; width: 1fr; }}
+    RowSlot {{ height: auto; width: 1fr; }}
     RowSlot.-header {{ height: 1; }}
     RowSlot.-hidden {{ display: none; }}
     RowSlot > .header {{ height: 1; width: 1fr; background: $panel; color: $text;
@@ -173,14 +248,16 @@ class RowSlot(Vertical):
     RowSlot > Horizontal {{ height: {TILE_HEIGHT}; }}
     """
 
-    def __init__(self, columns: int) -> None:
+    def __init__(self, columns: int, size: TileSize | None = None) -> None:
         super().__init__(classes="-hidden")
+        self.size_of = size or tile_size("medium", 0)
         self.header = Static("", classes="header")
-        self.tiles = [Tile() for _ in range(columns)]
+        self.tiles = [Tile(self.size_of) for _ in range(columns)]
 
     def compose(self) -> ComposeResult:
         yield self.header
-        with Horizontal():
+        with Horizontal() as row:
+            row.styles.height = self.size_of.height
             yield from self.tiles
 
 
@@ -192,9 +269,8 @@ class LayoutRow:
     start: int = 0
     count: int = 0
 
-    @property
-    def height(self) -> int:
-        return 1 if self.header is not None else TILE_HEIGHT
+    def height(self, tile_height: int) -> int:
+        return 1 if self.header is not None else tile_height
 
 
 class ContactSheet(Widget, can_focus=True):
@@ -229,6 +305,9 @@ class ContactSheet(Widget, can_focus=True):
         self.marked: set[int] = set()
         self.slots: list[RowSlot] = []
         self._slot_columns = 0
+        self.size_name = "medium"
+        self.tile = tile_size(self.size_name, 0)
+        self._slot_tile = self.tile
         self.empty_text = "No renders yet."
         self._empty = Static("", id="empty-sheet")
         self._groups: Sequence[Group] = ()
@@ -245,14 +324,29 @@ class ContactSheet(Widget, can_focus=True):
         self._relayout()
 
     def _columns_for_width(self) -> int:
-        return max(1, (self.size.width - 1) // TILE_WIDTH)
+        return max(1, (self.size.width - 1) // self.tile.width)
 
     def _visible_row_capacity(self) -> int:
         return max(1, self.size.height)  # headers are 1 row: worst case one slot per line
 
-    def _relayout(self) -> None:
+    def set_tile_size(self, name: str) -> None:
+        """Show tiles of size `name` (SIZE_NAMES); the cursor's render stays in view."""
+        self.size_name = name
+        self.tile = tile_size(name, self.size.width)
+        if self.is_mounted:
+            self._relayout(force=True)
+
+    def step_tile_size(self, step: int) -> str:
+        """One size bigger (+1) or smaller (-1); returns the new size's name."""
+        index = SIZE_NAMES.index(self.size_name) + step
+        self.set_tile_size(SIZE_NAMES[max(0, min(index, len(SIZE_NAMES) - 1))])
+        return self.size_name
+
+    def _relayout(self, force: bool = False) -> None:
+        if self.size_name == "half":
+            self.tile = tile_size("half", self.size.width)
         columns = self._columns_for_width()
-        if columns != self.columns or not self.layout_rows:
+        if force or columns != self.columns or not self.layout_rows:
             self.columns = columns
             self._build_layout()
         self._ensure_slots()
@@ -278,13 +372,14 @@ class ContactSheet(Widget, can_focus=True):
     def _ensure_slots(self) -> None:
         needed = min(len(self.layout_rows), self._slots_needed())
         container = self.query_one("#slots", Vertical)
-        if self._slot_columns != self.columns:
+        if self._slot_columns != self.columns or self._slot_tile != self.tile:
             for slot in self.slots:
                 slot.remove()
             self.slots = []
             self._slot_columns = self.columns
+            self._slot_tile = self.tile
         while len(self.slots) < needed:
-            slot = RowSlot(self.columns)
+            slot = RowSlot(self.columns, self.tile)
             self.slots.append(slot)
             container.mount(slot)
 
@@ -292,7 +387,7 @@ class ContactSheet(Widget, can_focus=True):
         height = max(1, self.size.height)
         # The most rows that can be on screen: the tile rows that fit, a partly visible one,
         # and when grouped, the headers between them.
-        rows = height // TILE_HEIGHT + 1
+        rows = height // self.tile.height + 1
         return rows * 2 if any(r.header for r in self.layout_rows[:1]) or self._grouped else rows
 
     # ----------------------------------------------------------------- data
@@ -389,7 +484,7 @@ class ContactSheet(Widget, can_focus=True):
         self.post_message(self.CursorMoved(self.current))
 
     def page(self, direction: int) -> None:
-        rows = max(1, self.size.height // TILE_HEIGHT)
+        rows = max(1, self.size.height // self.tile.height)
         self.move(dy=direction * rows)
 
     def _scroll_to_cursor(self) -> bool:
@@ -403,7 +498,7 @@ class ContactSheet(Widget, can_focus=True):
             if row > 0 and self.layout_rows[row - 1].header is not None:
                 self.top = row - 1  # show the group header with its first row
         else:
-            while self._rows_height(self.top, row + 1) > max(TILE_HEIGHT, self.size.height):
+            while self._rows_height(self.top, row + 1) > max(self.tile.height, self.size.height):
                 self.top += 1
         self.top = max(0, min(self.top, len(self.layout_rows) - 1))
         if self.top != old:
@@ -412,7 +507,7 @@ class ContactSheet(Widget, can_focus=True):
         return False
 
     def _rows_height(self, first: int, stop: int) -> int:
-        return sum(self.layout_rows[i].height for i in range(first, stop))
+        return sum(self.layout_rows[i].height(self.tile.height) for i in range(first, stop))
 
     def toggle_mark(self) -> None:
         if self.current is None:
@@ -433,7 +528,7 @@ class ContactSheet(Widget, can_focus=True):
         self._empty.display = not self.items
         if not self.items:
             self._empty.update(self.empty_text)
-        height_left = max(TILE_HEIGHT, self.size.height)
+        height_left = max(self.tile.height, self.size.height)
         row_index = self.top
         wanted: list[Path] = []
         for slot in self.slots:
@@ -443,7 +538,7 @@ class ContactSheet(Widget, can_focus=True):
             layout = self.layout_rows[row_index]
             slot.set_class(False, "-hidden")
             slot.set_class(layout.header is not None, "-header")
-            height_left -= layout.height
+            height_left -= layout.height(self.tile.height)
             row_index += 1
             if layout.header is not None:
                 slot.header.update(layout.header, layout=False)

@@ -1,0 +1,81 @@
+"""The contact sheet's sizes, captions and rejects (pilot tests assert on state)."""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.app.widgets import picture as graphics
+
+graphics.choose("halfcell")
+
+from curator.app.widgets.contact_sheet import (  # noqa: E402
+    SIZE_NAMES,
+    names_line,
+    shorten_middle,
+    tile_size,
+)
+from stylecore.studio.folder import Studio, StudioError  # noqa: E402
+
+from .studio_factory import make_studio  # noqa: E402
+from .test_app import SIZE, make_app, sheet, wait_until  # noqa: E402
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path / "studio", renders=12)
+
+
+def test_names_are_shortened_from_the_middle_and_keep_what_tells_styles_apart():
+    assert shorten_middle("woman-with-hat-matisse", 13) == "woman-…atisse"
+    a = names_line("astronaut", "monet-water-lilies-1916", 20)
+    b = names_line("astronaut", "monet-water-lilies-1919", 20)
+    assert len(a) <= 20 and a != b  # the years at the end survive
+    assert names_line("cat", "scream", 40) == "cat × scream"
+
+
+def test_sizes_run_from_tiny_to_half_the_screen():
+    widths = [tile_size(name, 220).width for name in SIZE_NAMES]
+    assert widths == sorted(widths) and widths[0] <= 12
+    assert tile_size("half", 220).width == 109
+
+
+async def test_plus_and_minus_change_the_tile_size_and_keep_the_cursor(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("right", "right", "right")
+        current = grid.current.id
+        assert grid.columns == 6
+        await pilot.press("minus", "minus")
+        assert grid.size_name == "tiny" and grid.columns == (160 - 1 - 1) // 12
+        assert grid.current.id == current
+
+        def tiles_laid_out_tiny() -> bool:
+            tiles = [tile for slot in grid.slots for tile in slot.tiles if tile.row is not None]
+            return bool(tiles) and all(tile.outer_size == (11, 7) for tile in tiles)
+
+        await wait_until(pilot, tiles_laid_out_tiny, timeout=20)
+        for _ in range(6):
+            await pilot.press("plus")
+        assert grid.size_name == "half" and grid.columns == 2
+        await wait_until(pilot, lambda: grid.current.id == current, timeout=20)
+
+
+async def test_rejects_are_dimmed_on_the_sheet(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await pilot.press("x")
+        tiles = {tile.row.id: tile for slot in grid.slots for tile in slot.tiles if tile.row}
+        rejected = tiles[grid.current.id]
+        assert rejected.has_class("-rejected")
+        assert sum(tile.has_class("-rejected") for tile in tiles.values()) == 1
+
+
+def test_the_starting_size_is_a_studio_setting(tmp_path):
+    studio = Studio.init(tmp_path / "s")
+    studio.toml.write_text('[defaults]\ntile_size = "small"\n')
+    assert Studio.open(studio.root).config.tile_size == "small"
+    studio.toml.write_text('[defaults]\ntile_size = "enormous"\n')
+    with pytest.raises(StudioError, match="line 2: .*tile_size must be one of tiny"):
+        Studio.open(studio.root).config  # noqa: B018
