@@ -77,5 +77,5 @@ def test_the_starting_size_is_a_studio_setting(tmp_path):
     studio.toml.write_text('[defaults]\ntile_size = "small"\n')
     assert Studio.open(studio.root).config.tile_size == "small"
     studio.toml.write_text('[defaults]\ntile_size = "enormous"\n')
-    with pytest.raises(StudioError, match="line 2: .*tile_size must be one of tiny"):
+    with pytest.raises(StudioError, match=r"line 2: .*tile_size must be one of tiny"):
         Studio.open(studio.root).config  # noqa: B018
