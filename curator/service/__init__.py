@@ -28,7 +28,7 @@ from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, 
 from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
 from ..watcher import Changes
-from .pictures import letterbox
+from .pictures import clamp_centre, fit_scale, letterbox, zoomed
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -62,9 +62,12 @@ __all__ = [
     "ThumbError",
     "UnforeseenDatabaseError",
     "ViewSpec",
+    "clamp_centre",
     "filter_warnings",
+    "fit_scale",
     "format_filter",
     "is_keeper",
     "letterbox",
     "parse_filter",
+    "zoomed",
 ]

@@ -46,3 +46,64 @@ def letterbox(
     while len(_FITTED) > FIT_CACHE:
         _FITTED.popitem(last=False)
     return canvas
+
+
+def fit_scale(image_size: tuple[int, int], box: tuple[int, int]) -> float:
+    """The scale at which an image of `image_size` px fits a box of `box` px."""
+    return min(box[0] / max(1, image_size[0]), box[1] / max(1, image_size[1]))
+
+
+def clamp_centre(
+    image_size: tuple[int, int], box: tuple[int, int], scale: float, centre: tuple[float, float]
+) -> tuple[float, float]:
+    """`centre` (fractions of the image) moved so the view stays inside the image; an axis
+    on which the whole image fits is centred."""
+    clamped = []
+    for axis in (0, 1):
+        view = box[axis] / scale / max(1, image_size[axis])  # the view's share of the image
+        if view >= 1:
+            clamped.append(0.5)
+        else:
+            clamped.append(min(1 - view / 2, max(view / 2, centre[axis])))
+    return clamped[0], clamped[1]
+
+
+def zoomed(
+    image: Image.Image,
+    size: tuple[int, int],
+    scale: float,
+    centre: tuple[float, float],
+    background: tuple[int, int, int],
+    shown_as: tuple[int, int] | None = None,
+) -> Image.Image:
+    """The part of `image` a box of `size` px shows at `scale` (1 = one image pixel per
+    display pixel) around `centre` (fractions of the image), on a canvas of exactly `size`.
+
+    Only the visible part is cropped and resized, so panning a 4096 px render costs what a
+    box-sized picture costs. Enlarged pixels stay square and sharp (nearest neighbour): at
+    200% the artist sees the render's own pixels, not an interpolation of them.
+    """
+    size = (max(1, size[0]), max(1, size[1]))
+    cx, cy = clamp_centre(image.size, size, scale, centre)
+    view_w, view_h = size[0] / scale, size[1] / scale
+    left = cx * image.width - view_w / 2
+    top = cy * image.height - view_h / 2
+    box = (
+        max(0, int(left)),
+        max(0, int(top)),
+        min(image.width, int(left + view_w + 1)),
+        min(image.height, int(top + view_h + 1)),
+    )
+    canvas = Image.new("RGB", size, background)
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return canvas if shown_as is None else canvas.resize(shown_as)
+    part = image.crop(box)
+    width = max(1, round((box[2] - box[0]) * scale))
+    height = max(1, round((box[3] - box[1]) * scale))
+    method = Image.Resampling.NEAREST if scale >= 1 else Image.Resampling.BOX
+    part = part.resize((width, height), method)
+    canvas.paste(part, (round((box[0] - left) * scale), round((box[1] - top) * scale)))
+    if shown_as is not None and shown_as != canvas.size:
+        # The widget's own pixel grid (half-cell: each 1x2 block of the view becomes a cell).
+        canvas = canvas.resize(shown_as, Image.Resampling.NEAREST)
+    return canvas

@@ -317,10 +317,14 @@ class StudioService:
     def sidecar(self, row: RenderRow) -> dict[str, Any] | None:
         return self.catalog.sidecar(row.id)
 
-    def load_image(self, path: Path) -> Image.Image:
+    def load_image(self, path: Path, like: tuple[int, int] | None = None) -> Image.Image:
         """A picture decoded for display (upright, sRGB); a StyleCoreError names the problem.
-        Worker-safe."""
-        return load_rgb(path)
+        `like`: resized to that size (a content photo shown in its render's place). A JPEG
+        is decoded reduced when that is enough. Worker-safe."""
+        if like is None:
+            return load_rgb(path)
+        image = load_rgb(path, max(like))
+        return image if image.size == like else image.resize(like, Image.Resampling.LANCZOS)
 
     # ----------------------------------------------------------------- ratings, undo, redo
 
@@ -439,6 +443,13 @@ class StudioService:
             done = store.compute_missing()
         self._style_stats = {}
         return len(done)
+
+    def style_verdict(self, row: RenderRow) -> str | None:
+        """The verdict on the render's style, with its reasons, if it has been measured."""
+        if not row.style_shas:
+            return None
+        stats = self._cached_style_stats(row.style_shas[0])
+        return str(stats["verdict"]) if stats and "verdict" in stats else None
 
     def style_report(self, row: RenderRow) -> Image.Image | None:
         """The picture of the render's style statistics (histogram, hue wheel, palette);

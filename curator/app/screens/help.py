@@ -31,6 +31,7 @@ KEYS = """\
   ctrl+q            quit
 
 [b]Loupe[/]   left/right previous/next, the rating keys, esc back
+        z fit / 100%   Z 100, 200, 400%   H J K L or shift+arrows pan   o before/after (the photo)
 [b]Compare[/] left/right choose a panel, the rating keys rate it, esc back
 [b]Queue[/]   c cancel, r retry, + - priority, L start a render loop, K stop loops, q queue
 [b]Styles[/]  s sort, enter or q queue the style on chosen contents

@@ -3,6 +3,7 @@ style might have worked (the style's statistics, drawn)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,23 @@ from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import PictureImage, RenderRow, ThumbError
+from ...service import PictureImage, RenderRow, ThumbError, clamp_centre
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 
 
-def describe_settings(settings: dict[str, Any], sidecar: dict[str, Any] | None) -> str:
-    """How a render was made, in a few lines."""
+def describe_settings(
+    settings: dict[str, Any], sidecar: dict[str, Any] | None, engine: str = "gatys"
+) -> str:
+    """How a render was made, in a few lines (a preview says what a preview has)."""
     colours = settings.get("original_colors", "none")
+    if engine == "preview":
+        made = f"{sidecar.get('seconds', '?')} s on {sidecar.get('device', '?')}" if sidecar else ""
+        return (
+            f"[b]preview[/], {settings.get('image_size')} px, strength "
+            f"{settings.get('style_strength', 1.0)}, colours {colours}\n{made}"
+        ).rstrip()
     lines = [
         f"[b]{settings.get('image_size')} px[/], {settings.get('num_iterations')} iterations,"
         f" {settings.get('optimizer')}",
@@ -53,8 +62,19 @@ class LoupeScreen(RatingScreen):
             Binding("escape,enter,space", "close", "back"),
             Binding("left,h", "step(-1)", "previous"),
             Binding("right,l", "step(1)", "next"),
+            Binding("z", "zoom", "fit/100%"),
+            Binding("Z", "zoom_cycle", "100/200/400%", show=False),
+            Binding("shift+left,H", "pan(-1, 0)", "pan", show=False),
+            Binding("shift+right,L", "pan(1, 0)", "pan", show=False),
+            Binding("shift+up,K", "pan(0, -1)", "pan", show=False),
+            Binding("shift+down,J", "pan(0, 1)", "pan", show=False),
+            Binding("o", "before_after", "before/after"),
         ]
     )
+    #: Zoom steps of Z (display pixels per image pixel).
+    ZOOMS = (1.0, 2.0, 4.0)
+    #: A pan step: this share of the view.
+    PAN_STEP = 0.25
 
     DEFAULT_CSS = """
     LoupeScreen { layout: vertical; }
@@ -65,7 +85,7 @@ class LoupeScreen(RatingScreen):
     #sources > Picture { width: 1fr; height: 12; border: round $panel-lighten-2; }
     #report { height: 18; border: round $panel-lighten-2; }
     #info { height: auto; padding: 0 1; }
-    #caption { height: 2; padding: 0 1; background: $panel; }
+    #caption { height: 3; padding: 0 1; background: $panel; }
     """
 
     COMMANDS_FOR_PALETTE = [
@@ -81,6 +101,13 @@ class LoupeScreen(RatingScreen):
         super().__init__()
         self.rows = rows
         self.index = index
+        #: None fits the render to the pane; else display pixels per image pixel.
+        self.zoom: float | None = None
+        self.centre = (0.5, 0.5)
+        #: Showing the content photo in the render's place (before/after).
+        self.before = False
+        self._render_image: PictureImage | None = None
+        self._content_image: PictureImage | None = None
 
     @property
     def row(self) -> RenderRow:
@@ -105,15 +132,47 @@ class LoupeScreen(RatingScreen):
         service = self.capp.service
         row = service.get(self.row.id) or self.row
         self.rows[self.index] = row
-        self.query_one("#caption", Static).update(
-            f"{caption_markup(row)}   [dim]{row.file}  ({self.index + 1}/{len(self.rows)})[/]"
-        )
+        self.update_caption()
         settings = (row.spec or {}).get("settings", {})
-        info = describe_settings(settings, service.sidecar(row)) if settings else "no sidecar"
+        info = (
+            describe_settings(settings, service.sidecar(row), row.engine)
+            if settings
+            else "no sidecar"
+        )
+        verdict = service.style_verdict(row)
+        if verdict:  # as text, wrapped: it reads in half-cell and at 100x30
+            info += f"\n[i]{verdict}[/]"
         self.query_one("#info", Static).update(info)
         for picture_id in ("#render", "#content", "#style", "#report"):
             self.query_one(picture_id, Picture).show(None)
         self.load_pictures(row)
+
+    def update_caption(self) -> None:
+        row = self.row
+        picture = self.query_one("#render", Picture)
+        scale = picture.scale_shown()
+        where = ""
+        if scale is None:
+            shown = ""
+        elif self.zoom is None:
+            shown = f"fit {scale:.0%}"
+        else:
+            shown = f"{scale:.0%}"
+            image = self._render_image
+            if image is not None:
+                box = picture.box_pixels()
+                view_w = min(1.0, box[0] / scale / image.width)
+                view_h = min(1.0, box[1] / scale / image.height)
+                cx, cy = picture.centre
+                where = (
+                    f"  view x {max(0, cx - view_w / 2):.0%}-{min(1, cx + view_w / 2):.0%}"
+                    f" y {max(0, cy - view_h / 2):.0%}-{min(1, cy + view_h / 2):.0%}"
+                )
+        which = "  [reverse] BEFORE: the photo [/]" if self.before else ""
+        self.query_one("#caption", Static).update(
+            f"{caption_markup(row)}   [dim]{row.file}  ({self.index + 1}/{len(self.rows)})[/]"
+            f"\n[b]{shown}[/]{where}{which}"
+        )
 
     @work(thread=True, exclusive=True, group="loupe")
     def load_pictures(self, row: RenderRow) -> None:
@@ -131,6 +190,12 @@ class LoupeScreen(RatingScreen):
             try:
                 if picture_id == "#render":
                     image = service.load_image(path)
+                    content = service.content_path(row)
+                    before = None
+                    if content is not None and content.exists():
+                        with contextlib.suppress(StyleCoreError):
+                            before = service.load_image(content, like=image.size)
+                    self.app.call_from_thread(self._keep, image, before)
                 else:
                     thumb = service.thumbs.get(path)
                     if isinstance(thumb, ThumbError):
@@ -144,11 +209,26 @@ class LoupeScreen(RatingScreen):
             self._show, "#report", report, "style statistics not measured yet", ("report", row.id)
         )
 
+    def _keep(self, render: PictureImage, before: PictureImage | None) -> None:
+        """The decoded render and its photo at the render's size, for zoom and before/after."""
+        same_size = self._render_image is not None and self._render_image.size == render.size
+        self._render_image, self._content_image = render, before
+        if not same_size:
+            self.centre = (0.5, 0.5)  # the zoom point follows only between renders of one size
+
     def _show(
         self, picture_id: str, image: PictureImage | None, message: str, key: object = None
     ) -> None:
-        if self.is_attached:
-            self.query_one(picture_id, Picture).show(image, message, key)
+        if not self.is_attached:
+            return
+        picture = self.query_one(picture_id, Picture)
+        if picture_id == "#render":
+            if self.before and self._content_image is not None:
+                image, key = self._content_image, ("before", key)
+            picture.zoom, picture.centre = self.zoom, self.centre
+        picture.show(image, message, key)
+        if picture_id == "#render":
+            self.update_caption()
 
     # ----------------------------------------------------------------- keys
 
@@ -167,3 +247,53 @@ class LoupeScreen(RatingScreen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    # ----------------------------------------------------------------- zoom and pan
+
+    def _redraw_render(self) -> None:
+        picture = self.query_one("#render", Picture)
+        image = (
+            self._content_image
+            if self.before and self._content_image is not None
+            else self._render_image
+        )
+        if image is None:
+            return
+        if self.zoom is not None:
+            self.centre = clamp_centre(image.size, picture.box_pixels(), self.zoom, self.centre)
+        key = ("before" if self.before else "render", self.row.id)
+        picture.zoom, picture.centre = self.zoom, self.centre
+        picture.show(image, "", key)
+        self.update_caption()
+
+    def action_zoom(self) -> None:
+        """z: fit the pane, or 100% (one render pixel per display pixel)."""
+        self.zoom = 1.0 if self.zoom is None else None
+        self._redraw_render()
+
+    def action_zoom_cycle(self) -> None:
+        """Z: 100%, 200%, 400%, then 100% again."""
+        if self.zoom in self.ZOOMS:
+            self.zoom = self.ZOOMS[(self.ZOOMS.index(self.zoom) + 1) % len(self.ZOOMS)]
+        else:
+            self.zoom = self.ZOOMS[0]
+        self._redraw_render()
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        """H J K L / shift+arrows: move the view a quarter of itself (zoomed only)."""
+        image = self._render_image
+        if self.zoom is None or image is None:
+            return
+        box = self.query_one("#render", Picture).box_pixels()
+        step_x = self.PAN_STEP * box[0] / self.zoom / image.width
+        step_y = self.PAN_STEP * box[1] / self.zoom / image.height
+        self.centre = (self.centre[0] + dx * step_x, self.centre[1] + dy * step_y)
+        self._redraw_render()
+
+    def action_before_after(self) -> None:
+        """o: the content photo in the render's place, at the same size and position."""
+        if self._content_image is None:
+            self.notify("the content photo of this render cannot be shown", severity="warning")
+            return
+        self.before = not self.before
+        self._redraw_render()

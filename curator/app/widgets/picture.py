@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...service import PictureImage, letterbox
+from ...service import PictureImage, fit_scale, letterbox, zoomed
 
 MODES = ("auto", "kitty", "sixel", "halfcell", "none")
 DEFAULT_CELL = (10, 20)
@@ -100,6 +100,12 @@ def _measure_cell() -> tuple[int, int]:
     return DEFAULT_CELL
 
 
+def display_pixels() -> tuple[int, int]:
+    """Pixels one cell shows: the terminal's cell for sixel and kitty; 1x2 for half-cell
+    blocks (each cell is two pixels, upper and lower half)."""
+    return (1, 2) if mode() == "halfcell" else cell_pixels()
+
+
 def new_image_widget(classes: str) -> Widget | None:
     """A widget of the chosen class with no picture yet (None when graphics are off)."""
     cls = image_class()
@@ -138,6 +144,27 @@ class Picture(Vertical):
         self.image_widget = new_image_widget("image")
         self.message = Static("…", classes="message")
         self._wanted: tuple[PictureImage | None, str, object] = (None, "", None)
+        #: None: fit the box; else display pixels per image pixel (1.0 is 100%).
+        self.zoom: float | None = None
+        #: The point of the image at the centre of the view (fractions of its size).
+        self.centre = (0.5, 0.5)
+
+    def box_pixels(self) -> tuple[int, int]:
+        """The box in display pixels (what 100% is measured against)."""
+        cell_w, cell_h = display_pixels()
+        return self.content_size.width * cell_w, self.content_size.height * cell_h
+
+    def scale_shown(self) -> float | None:
+        """The scale the picture is shown at now (the fit scale when fitted)."""
+        image = self._wanted[0]
+        if image is None:
+            return None
+        return self.zoom if self.zoom is not None else fit_scale(image.size, self.box_pixels())
+
+    def set_view(self, zoom: float | None, centre: tuple[float, float]) -> None:
+        """Zoom (None fits) and centre; redrawn at once."""
+        self.zoom, self.centre = zoom, centre
+        self._apply()
 
     def compose(self) -> ComposeResult:
         if self.image_widget is not None:
@@ -158,10 +185,20 @@ class Picture(Vertical):
             if not size.width or not size.height:
                 return  # not laid out yet: on_resize applies it
             colour = self.background_colors[1]
-            show_fitted(
-                self.image_widget, image, key if key is not None else id(image),
-                (size.width, size.height), (colour.r, colour.g, colour.b),
-            )  # fmt: skip
+            background = (colour.r, colour.g, colour.b)
+            if self.zoom is None:
+                show_fitted(
+                    self.image_widget, image, key if key is not None else id(image),
+                    (size.width, size.height), background,
+                )  # fmt: skip
+            else:
+                cell_w, cell_h = cell_pixels()
+                view = zoomed(
+                    image, self.box_pixels(), self.zoom, self.centre, background,
+                    # the widget maps cells x cell pixels onto the box (half-cell: 1x2 each)
+                    shown_as=(size.width * cell_w, size.height * cell_h),
+                )  # fmt: skip
+                setattr(self.image_widget, "image", view)  # noqa: B010
             self.image_widget.display = True
             self.message.display = False
             return

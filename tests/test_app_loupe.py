@@ -1,0 +1,68 @@
+"""The loupe at 100% and beyond: zoom, pan, the zoom point across renders, before/after."""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.app.widgets import picture as graphics
+
+graphics.choose("halfcell")
+
+from curator.app.screens.loupe import LoupeScreen  # noqa: E402
+from curator.app.widgets.picture import Picture  # noqa: E402
+
+from .studio_factory import make_studio  # noqa: E402
+from .test_app import SIZE, make_app, wait_until  # noqa: E402
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path / "studio", renders=6)
+
+
+def caption(app) -> str:
+    return str(app.screen.query_one("#caption").render())
+
+
+async def test_zoom_pan_and_before_after(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        loupe = app.screen
+        assert isinstance(loupe, LoupeScreen)
+        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        await wait_until(pilot, lambda: "fit " in caption(app), timeout=20)
+        render = loupe.query_one("#render", Picture)
+        assert render.zoom is None
+        await pilot.press("z")
+        assert render.zoom == 1.0 and "100%" in caption(app)
+        await pilot.press("Z")
+        assert render.zoom == 2.0 and "200%" in caption(app)
+        centre = render.centre
+        await pilot.press("L")  # pan right, as shift+right does
+        assert render.centre[0] > centre[0]
+        before = render.centre
+        await pilot.press("shift+down")
+        assert render.centre[1] >= before[1]
+        # The zoom point follows to the next render of the same size.
+        await pilot.press("right")
+        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        assert render.zoom == 2.0 and loupe.centre == render.centre
+        await pilot.press("o")
+        assert loupe.before and "BEFORE" in caption(app)
+        assert loupe._content_image is not None
+        assert loupe._content_image.size == loupe._render_image.size
+        await pilot.press("o", "z")
+        assert not loupe.before and render.zoom is None and "fit " in caption(app)
+
+
+def test_a_preview_says_what_a_preview_is():
+    from curator.app.screens.loupe import describe_settings
+
+    text = describe_settings(
+        {"image_size": 512, "num_iterations": 0, "style_strength": 0.7, "original_colors": "none"},
+        {"seconds": 0.2, "device": "cpu"},
+        "preview",
+    )
+    assert "preview" in text and "512 px" in text and "strength 0.7" in text
+    assert "iterations" not in text

@@ -1,0 +1,42 @@
+"""The service's picture maths: fitting, zooming and panning a view of a render."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from curator.service import clamp_centre, fit_scale, zoomed
+
+
+def gradient(width: int, height: int) -> Image.Image:
+    xs = np.linspace(0, 255, width, dtype=np.float32)[None, :].repeat(height, 0)
+    ys = np.linspace(0, 255, height, dtype=np.float32)[:, None].repeat(width, 1)
+    return Image.fromarray(np.stack([xs, ys, 255 - xs], -1).astype(np.uint8))
+
+
+def test_at_100_percent_the_view_is_the_render_s_own_pixels():
+    image = gradient(2048, 1536)
+    view = zoomed(image, (400, 300), 1.0, (0.5, 0.5), (0, 0, 0))
+    assert view.size == (400, 300)
+    expected = image.crop((824, 618, 1224, 918))
+    assert np.array_equal(np.asarray(view), np.asarray(expected))
+
+
+def test_at_200_percent_each_pixel_is_a_sharp_2x2_block():
+    image = gradient(64, 64)
+    view = np.asarray(zoomed(image, (40, 40), 2.0, (0.0, 0.0), (0, 0, 0)))
+    assert np.array_equal(view[0::2, 0::2], view[1::2, 1::2])
+    assert np.array_equal(view[0::2, 0::2], np.asarray(image)[:20, :20])  # top left, clamped
+
+
+def test_the_view_never_leaves_the_image_and_a_small_image_is_centred():
+    assert clamp_centre((1000, 1000), (100, 100), 1.0, (0.0, 1.0)) == (0.05, 0.95)
+    assert clamp_centre((100, 1000), (400, 100), 1.0, (0.9, 0.5)) == (0.5, 0.5)
+    view = np.asarray(zoomed(gradient(100, 100), (200, 200), 1.0, (0.5, 0.5), (9, 9, 9)))
+    assert (view[:50, :50] == 9).all() and not (view[50:150, 50:150] == 9).all()
+
+
+def test_fit_scale_and_the_widget_s_own_grid():
+    assert fit_scale((2000, 1000), (500, 400)) == 0.25
+    view = zoomed(gradient(64, 64), (10, 20), 1.0, (0.5, 0.5), (0, 0, 0), shown_as=(100, 200))
+    assert view.size == (100, 200)
