@@ -54,11 +54,35 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+BIG = "big__starry_night__000000002048.png"
+
+
+def add_big_render(studio: Studio) -> None:
+    """One 2048 x 1536 render (Starry Night enlarged), for the loupe's zoom and pan."""
+    path = studio.renders / BIG
+    if path.exists():
+        return
+    big = Image.open(REPO / "samples/styles/starry_night.jpg").convert("RGB")
+    big = big.resize((2048, 1536), Image.Resampling.LANCZOS)
+    content = ImageRef.of("contents/astronaut.png", base=studio.root)
+    style = ImageRef.of("styles/starry_night.jpg", base=studio.root)
+    spec = RenderSpec(content, (style,), RenderSettings(image_size=2048, seed=1))
+    sidecar = {
+        "job_id": spec.job_id(), "created": "2026-09-01T00:00:00+00:00",
+        "spec": spec.to_dict(), "seconds": 600.0, "size": [2048, 1536],
+        "losses": {"total": 1e6},
+    }  # fmt: skip
+    path.with_suffix(".json").write_text(json.dumps(sidecar))
+    big.save(path, compress_level=1)
+    os.utime(path, (1_780_000_000, 1_780_000_000))
+
+
 def build_studio(root: Path, count: int) -> Studio:
     """N renders: 16 pictures (4 photos x 4 tints) saved under N names, with sidecars."""
     studio = Studio.init(root)
     existing = sum(1 for _ in studio.renders.glob("*.png"))
     if existing >= count:
+        add_big_render(studio)
         return studio
     for kind in ("contents", "styles"):
         for image in sorted((REPO / "samples" / kind).iterdir()):
@@ -90,6 +114,7 @@ def build_studio(root: Path, count: int) -> Studio:
         picture.save(studio.renders / name, compress_level=1)
         os.utime(studio.renders / name, (1_790_000_000 + index, 1_790_000_000 + index))
     print(f"made {count - existing} renders in {time.perf_counter() - started:.0f} s", flush=True)
+    add_big_render(studio)
     return studio
 
 
@@ -150,6 +175,24 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
             ordered = sorted(values)
             results[f"{name}_p50_ms"] = statistics.median(ordered)
             results[f"{name}_p95_ms"] = ordered[int(0.95 * (len(ordered) - 1))]
+        results["rss_mb"] = rss_mb()  # the sheet alone, as recorded before
+        # Tile sizes: + and - until the screen shows the new layout.
+        sizes = await latencies(["minus", "plus"] * max(2, keys // 20))
+        results["tile_size_p95_ms"] = sorted(sizes)[int(0.95 * (len(sizes) - 1))]
+        # The loupe on a 2048 px render: zoom toggles and pan steps, key to painted screen.
+        big = next(i for i, row in enumerate(grid.items) if row.file == BIG)
+        grid.go_to(big)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(app.screen, "_render_image", None) is not None)
+        await asyncio.sleep(0.3)
+        zooms = await latencies(["z"] * max(4, keys // 10))
+        await pilot.press("z")  # at 100%
+        pans = await latencies(["L", "L", "J", "H", "H", "K"] * max(1, keys // 30))
+        for name, values in (("zoom_toggle", zooms), ("pan_step", pans)):
+            ordered = sorted(values)
+            results[f"{name}_p50_ms"] = statistics.median(ordered)
+            results[f"{name}_p95_ms"] = ordered[int(0.95 * (len(ordered) - 1))]
+        await pilot.press("escape")
         # A render lands (renamed into place, as the loop does): time until its tile shows it.
         await pilot.press("home")
         before = len(grid.items)
@@ -176,7 +219,7 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
         assert len(grid.items) == before + 5
         results["new_render_to_tile_s_median"] = statistics.median(landed_at)
         results["new_render_to_tile_s_max"] = max(landed_at)
-        results["rss_mb"] = rss_mb()
+        results["rss_after_loupe_mb"] = rss_mb()
     for path in studio.renders.glob("zz-new__*"):
         path.unlink()
     with Catalog(studio) as catalog:

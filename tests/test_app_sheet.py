@@ -51,8 +51,8 @@ async def test_plus_and_minus_change_the_tile_size_and_keep_the_cursor(studio):
         assert grid.current.id == current
 
         def tiles_laid_out_tiny() -> bool:
-            tiles = [tile for slot in grid.slots for tile in slot.tiles if tile.row is not None]
-            return bool(tiles) and all(tile.outer_size == (11, 7) for tile in tiles)
+            tiles = grid._visible_tiles()
+            return len(tiles) == 12 and all(tile.outer_size == (11, 7) for tile in tiles)
 
         await wait_until(pilot, tiles_laid_out_tiny, timeout=20)
         for _ in range(6):
@@ -79,3 +79,31 @@ def test_the_starting_size_is_a_studio_setting(tmp_path):
     studio.toml.write_text('[defaults]\ntile_size = "enormous"\n')
     with pytest.raises(StudioError, match=r"line 2: .*tile_size must be one of tiny"):
         Studio.open(studio.root).config  # noqa: B018
+
+
+async def test_landing_renders_never_blank_the_page_and_are_counted_as_new(studio):
+    from .studio_factory import add_renders
+
+    app = make_app(studio, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        screen = app.screen
+        await pilot.press("end")  # the oldest render, on the last row; all 12 fit on screen
+        oldest = grid.current.id
+        add_renders(studio, 4, start=40)  # newest: they sort above the cursor
+        await wait_until(pilot, lambda: len(grid.items) == 16, timeout=30)
+        assert grid.current.id == oldest
+        assert grid.top == 0  # 16 renders fit: none hidden above a blank space
+        assert "4 new" in str(screen.query_one("#status").render())
+        await pilot.press("n")
+        assert grid.current.file == max(grid.items, key=lambda r: r.created).file
+        assert grid.current.id in {r.id for r in grid.items[:4]}
+        assert " new " not in str(screen.query_one("#status").render())
+
+
+def test_the_header_says_the_loop_s_progress_and_time_left():
+    from curator.service.studio import QueueSummary
+
+    counts = {"queued": 5, "running": 1, "failed": 0, "done": 0, "cancelled": 0}
+    text = QueueSummary(counts, 1, (120, 500, 250.0)).describe()
+    assert text == "queue: 1 running (120/500, 4 min left), 5 queued · 1 loop"

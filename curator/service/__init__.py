@@ -28,7 +28,7 @@ from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, 
 from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
 from ..watcher import Changes
-from .pictures import clamp_centre, fit_scale, letterbox, zoomed
+from .pictures import clamp_centre, fit_scale, half_blocks, letterbox, zoomed
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "filter_warnings",
     "fit_scale",
     "format_filter",
+    "half_blocks",
     "is_keeper",
     "letterbox",
     "parse_filter",

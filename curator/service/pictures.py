@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import numpy as np
 from PIL import Image
 
 #: Fitted pictures kept, by (key, size, background): a few screens of tiles.
@@ -107,3 +108,22 @@ def zoomed(
         # The widget's own pixel grid (half-cell: each 1x2 block of the view becomes a cell).
         canvas = canvas.resize(shown_as, Image.Resampling.NEAREST)
     return canvas
+
+
+def half_blocks(image: Image.Image, cells: tuple[int, int]) -> list[list[int]]:
+    """The picture as rows of half-cell blocks, each cell one int: the upper pixel's 0xRRGGBB
+    shifted up 24 bits, plus the lower pixel's 0xRRGGBB.
+
+    `image` is resized to exactly `cells` wide and twice `cells` tall when it is not already
+    (a picture made for the box is not). The widget that draws these only maps colours to
+    characters; the pixels are worked here, in numpy.
+    """
+    width, height = max(1, cells[0]), max(1, cells[1])
+    picture = image if image.mode == "RGB" else image.convert("RGB")
+    if picture.size != (width, height * 2):
+        picture = picture.resize((width, height * 2), Image.Resampling.BOX)
+    pixels = np.asarray(picture, dtype=np.uint64)
+    packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    blocks = (packed[0::2] << 24) | packed[1::2]
+    rows: list[list[int]] = blocks.tolist()
+    return rows

@@ -114,13 +114,29 @@ class QueueSummary:
 
     counts: dict[str, int]
     loops: int
+    #: The running job furthest along: (iteration, total, seconds left or None).
+    progress: tuple[int, int, float | None] | None = None
 
     def describe(self) -> str:
         parts = [f"{self.counts[s]} {s}" for s in ("running", "queued", "failed") if self.counts[s]]
+        if self.progress is not None and parts and self.counts["running"]:
+            iteration, total, eta = self.progress
+            left = "" if eta is None else f", {_duration(eta)} left"
+            parts[0] += f" ({iteration}/{total}{left})"
         loops = (
             f"{self.loops} loop{'s' if self.loops != 1 else ''}" if self.loops else "no render loop"
         )
         return f"queue: {', '.join(parts) or 'empty'} · {loops}"
+
+
+def _duration(seconds: float) -> str:
+    """12 s, 4 min, 1 h 20 min: an ETA as a person says it."""
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 class StudioService:
@@ -689,7 +705,13 @@ class StudioService:
 
     def queue_summary(self) -> QueueSummary:
         counts = self.queue.counts()
-        return QueueSummary({s: counts.get(s, 0) for s in STATUSES}, len(self.loops()))
+        progress = None
+        if counts.get("running"):
+            running = self.queue.jobs(["running"])
+            if running:
+                job = max(running, key=lambda j: j.iteration / max(1, j.total))
+                progress = (job.iteration, job.total, job.eta)
+        return QueueSummary({s: counts.get(s, 0) for s in STATUSES}, len(self.loops()), progress)
 
     def loops(self) -> list[LoopRecord]:
         return self.queue.loops.live()

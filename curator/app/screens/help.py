@@ -13,6 +13,7 @@ KEYS = """\
   arrows, h j k l   move            page up/down, home, end   jump
   enter, space      loupe           c    compare the marked (or this and its neighbours)
   m                 mark / unmark   marked renders are rated together
+  n                 jump to the renders that landed while you looked (the header counts them)
   + -               bigger / smaller tiles (tiny to half the screen; studio.toml tile_size)
   0 - 5             stars           x reject   p pick   u unflag
   6 7 8 9           red, yellow, green, blue label (again to remove)

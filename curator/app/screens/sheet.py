@@ -62,6 +62,7 @@ COMMANDS = [
     ("show_queue", "Queue screen", "Jobs, progress, render loops"),
     ("show_styles", "Styles screen", "The style library with statistics and keeper rates"),
     ("help", "Help", "All keys"),
+    ("show_new", "Show new renders", "Jump to the newest render that landed while you looked"),
     ("tiles(1)", "Bigger tiles", "Step the thumbnail size up (+)"),
     ("tiles(-1)", "Smaller tiles", "Step the thumbnail size down (-)"),
     *[(f"sort('{s}')", f"Sort by {s}", "Sort the contact sheet") for s in SORTS],
@@ -103,6 +104,7 @@ class SheetScreen(RatingScreen):
             Binding("question_mark", "help", "help"),
             Binding("plus,equals_sign", "tiles(1)", "bigger", show=False),
             Binding("minus", "tiles(-1)", "smaller", show=False),
+            Binding("n", "show_new", "new renders", show=False),
         ]
     )
     PROMPT_ACTIONS = frozenset({"filter_submit", "filter_close"})
@@ -121,6 +123,9 @@ class SheetScreen(RatingScreen):
         self.auto_advance = False
         self.rows_total = 0
         self._status_text = ""
+        #: Renders seen since the app opened; the ones that landed after are "new".
+        self.seen: set[int] | None = None
+        self.new: set[int] = set()
 
     def compose(self) -> ComposeResult:
         service = self.capp.service
@@ -146,6 +151,12 @@ class SheetScreen(RatingScreen):
 
     def refresh_view(self, keep: int | None = None) -> None:
         groups = self.capp.service.view(self.view_spec)
+        ids = {row.id for row in self.capp.service.rows}
+        if self.seen is None:
+            self.seen = ids
+        else:
+            self.new = (self.new | (ids - self.seen)) & ids
+            self.seen |= ids
         self.rows_total = len(self.capp.service.rows)
         self.sheet.empty_text = (
             f"No render matches the filter {format_filter(self.view_spec.filter)!r}: "
@@ -172,6 +183,8 @@ class SheetScreen(RatingScreen):
             parts.append(f"group: {spec.group}")
         if self.sheet.marked:
             parts.append(f"{len(self.sheet.marked)} marked")
+        if self.new:
+            parts.append(f"[b reverse] {len(self.new)} new [/] n shows them")
         if self.auto_advance:
             parts.append("auto-advance")
         if self.capp.read_only_reason:
@@ -263,6 +276,19 @@ class SheetScreen(RatingScreen):
 
     def action_edge(self, end: int) -> None:
         self.sheet.go_to(len(self.sheet.items) - 1 if end else 0)
+
+    def action_show_new(self) -> None:
+        """n: the newest of the renders that landed while the artist looked."""
+        shown = [row for row in self.sheet.items if row.id in self.new]
+        if not shown:
+            self.notify("no new renders in this view" if self.new else "no new renders")
+            self.new.clear()
+            self.update_status()
+            return
+        newest = max(shown, key=lambda row: (row.created, row.id))
+        self.sheet.go_to(self.sheet.index_of[newest.id])
+        self.new.clear()
+        self.update_status()
 
     def action_tiles(self, step: int) -> None:
         name = self.sheet.step_tile_size(step)

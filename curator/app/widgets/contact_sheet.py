@@ -132,9 +132,12 @@ class ImageBox(Vertical):
                           text-align: center; color: $text-muted; }
     """
 
-    def __init__(self, rows: int = IMAGE_ROWS) -> None:
+    def __init__(self, rows: int = IMAGE_ROWS, columns: int = TILE_WIDTH - 3) -> None:
         super().__init__()
         self.styles.height = rows
+        #: The box in cells, known before layout: a resized tile draws its thumbnail in the
+        #: same frame as its new border, not one frame later on a resize event.
+        self.cells = (columns, rows)
         self._widget: Widget | None = new_image_widget("thumb")
         self._message = Static("…", classes="message")
         self._shown: Thumb | None = None
@@ -148,6 +151,12 @@ class ImageBox(Vertical):
 
     def on_mount(self) -> None:
         self._apply()
+
+    def set_cells(self, columns: int, rows: int) -> None:
+        self.cells = (columns, rows)
+        self.styles.height = rows
+        if self.is_mounted:
+            self._apply()
 
     def show(self, thumb: Thumb | None, key: object = None, pending_text: str = "…") -> None:
         if thumb is self._shown and thumb is not None and key == self._key:
@@ -166,7 +175,7 @@ class ImageBox(Vertical):
             self._say("[dim]no graphics[/]")
         else:
             colour = self.background_colors[1]
-            cells = (self.size.width or 23, self.size.height or 9)
+            cells = self.cells
             show_fitted(self._widget, thumb, self._key, cells, (colour.r, colour.g, colour.b))
             self._widget.display = True
             self._message.display = False
@@ -200,13 +209,23 @@ class Tile(Vertical):
         self.styles.height = self.size_of.height
         self.row: RenderRow | None = None
         self.index = -1
-        self.box = ImageBox(self.size_of.image_rows)
+        self.box = ImageBox(self.size_of.image_rows, self.size_of.text_width)
         self.caption = Static("", classes="caption")
         self._markup = ""
 
     def compose(self) -> ComposeResult:
         yield self.box
         yield self.caption
+
+    def resize(self, size: TileSize) -> None:
+        """Take another tile size in place (cheaper than a new tile: no widgets mounted)."""
+        if size == self.size_of:
+            return
+        self.size_of = size
+        self.styles.width = size.width - 1
+        self.styles.height = size.height
+        self.box.set_cells(size.text_width, size.image_rows)
+        self._markup = ""  # the caption is fitted to the new width at the next bind
 
     def bind(
         self,
@@ -253,12 +272,39 @@ class RowSlot(Vertical):
         self.size_of = size or tile_size("medium", 0)
         self.header = Static("", classes="header")
         self.tiles = [Tile(self.size_of) for _ in range(columns)]
+        self.row_box: Horizontal | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
         with Horizontal() as row:
             row.styles.height = self.size_of.height
+            self.row_box = row
             yield from self.tiles
+
+    def _mount_missing(self) -> None:
+        """Mount the tiles added after compose (once the row itself is mounted)."""
+        if self.row_box is None:
+            return  # compose has not run yet: it yields every tile
+        if not self.row_box.is_mounted:
+            self.call_after_refresh(self._mount_missing)
+            return
+        missing = [tile for tile in self.tiles if tile.parent is None]
+        if missing:
+            self.row_box.mount(*missing)
+
+    def resize(self, columns: int, size: TileSize) -> None:
+        """Another tile size or column count, in place: existing tiles are resized, only the
+        tiles a wider row needs are mounted, surplus ones hidden."""
+        self.size_of = size
+        for tile in self.tiles:
+            tile.resize(size)
+        if columns > len(self.tiles):
+            self.tiles.extend(Tile(size) for _ in range(columns - len(self.tiles)))
+            self._mount_missing()
+        for index, tile in enumerate(self.tiles):
+            tile.display = index < columns
+        if self.row_box is not None:
+            self.row_box.styles.height = size.height
 
 
 @dataclass(frozen=True)
@@ -374,8 +420,7 @@ class ContactSheet(Widget, can_focus=True):
         container = self.query_one("#slots", Vertical)
         if self._slot_columns != self.columns or self._slot_tile != self.tile:
             for slot in self.slots:
-                slot.remove()
-            self.slots = []
+                slot.resize(self.columns, self.tile)
             self._slot_columns = self.columns
             self._slot_tile = self.tile
         while len(self.slots) < needed:
@@ -411,6 +456,7 @@ class ContactSheet(Widget, can_focus=True):
         # Keep the cursor's render on the same screen row when rows landed above it.
         cursor_row = self._row_of_item.get(self.cursor, 0)
         self.top = max(0, cursor_row - max(0, old_screen_row))
+        self._fill_screen()
         if self.is_mounted:
             self._ensure_slots()
             self._scroll_to_cursor()
@@ -505,6 +551,15 @@ class ContactSheet(Widget, can_focus=True):
             self.redraw()
             return True
         return False
+
+    def _fill_screen(self) -> None:
+        """Never leave blank space below the last row while rows are hidden above: renders
+        landing above the cursor must not push the page up past its end."""
+        height = max(self.tile.height, self.size.height) if self.is_mounted else 0
+        if not height:
+            return
+        while self.top > 0 and (self._rows_height(self.top - 1, len(self.layout_rows)) <= height):
+            self.top -= 1
 
     def _rows_height(self, first: int, stop: int) -> int:
         return sum(self.layout_rows[i].height(self.tile.height) for i in range(first, stop))

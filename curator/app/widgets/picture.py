@@ -42,13 +42,21 @@ def choose(mode: str = "auto") -> ImageWidgetClass | None:
         _chosen["class"] = None
         _chosen["mode"] = mode
         return None
+    if mode == "halfcell":  # ours: textual-image's goes through Rich per cell (slow)
+        from .halfcell import HalfcellPicture
+
+        _chosen["class"] = HalfcellPicture
+        _chosen["mode"] = mode
+        return HalfcellPicture
     from textual_image import widget
 
+    detected: object = widget.Image
+    if mode == "auto" and detected is widget.HalfcellImage:  # no graphics protocol (tmux)
+        return choose("halfcell")
     classes: dict[str, ImageWidgetClass] = {
         "auto": widget.Image,
         "kitty": widget.TGPImage,
         "sixel": widget.SixelImage,
-        "halfcell": widget.HalfcellImage,
     }
     _chosen["class"] = classes[mode]
     _chosen["mode"] = mode
@@ -112,6 +120,17 @@ def new_image_widget(classes: str) -> Widget | None:
     return cls(None, classes=classes) if cls is not None else None
 
 
+def _size_widget(widget: Widget, cells: tuple[int, int]) -> None:
+    """Give the image widget an explicit size in cells: textual-image then draws the picture
+    at exactly that many display pixels, and a picture made at that size is drawn as it is
+    (half-cell: one pixel per half block, not a 10x larger canvas sampled down)."""
+    width, height = max(1, cells[0]), max(1, cells[1])
+    if widget.styles.width is None or widget.styles.width.value != width:
+        widget.styles.width = width
+    if widget.styles.height is None or widget.styles.height.value != height:
+        widget.styles.height = height
+
+
 def show_fitted(
     widget: Widget,
     image: PictureImage,
@@ -120,8 +139,9 @@ def show_fitted(
     background: tuple[int, int, int],
 ) -> None:
     """Give `widget` (of the chosen class) `image` letterboxed to exactly `cells`."""
-    cell_w, cell_h = cell_pixels()
+    cell_w, cell_h = display_pixels()
     size = (max(1, cells[0] * cell_w), max(1, cells[1] * cell_h))
+    _size_widget(widget, cells)
     # textual-image's widgets take their picture through the `image` property.
     setattr(widget, "image", letterbox(image, key, size, background))  # noqa: B010
 
@@ -192,12 +212,8 @@ class Picture(Vertical):
                     (size.width, size.height), background,
                 )  # fmt: skip
             else:
-                cell_w, cell_h = cell_pixels()
-                view = zoomed(
-                    image, self.box_pixels(), self.zoom, self.centre, background,
-                    # the widget maps cells x cell pixels onto the box (half-cell: 1x2 each)
-                    shown_as=(size.width * cell_w, size.height * cell_h),
-                )  # fmt: skip
+                view = zoomed(image, self.box_pixels(), self.zoom, self.centre, background)
+                _size_widget(self.image_widget, (size.width, size.height))
                 setattr(self.image_widget, "image", view)  # noqa: B010
             self.image_widget.display = True
             self.message.display = False

