@@ -94,10 +94,27 @@ def main() -> int:
     kills = mid_render = 0
     while kills < args.kills:
         loop = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Let each restarted loop finish one job first: kills then land on different jobs, as
+        # crashes spread over a night do (killing one job five times fails it on purpose:
+        # a job that crashes its renderer MAX_CRASHES times is failed, not retried forever).
+        with JobQueue(studio) as queue:
+            done_before = queue.counts()["done"]
+        while loop.poll() is None:
+            with JobQueue(studio) as queue:
+                if queue.counts()["done"] > done_before:
+                    break
+            time.sleep(0.05)
         holding = wait_until_rendering(studio, loop)
         if holding is None:
             break  # finished everything before a kill could land
-        time.sleep(rng.uniform(0.1, 1.0))  # part of a render (each takes about a second)
+        target = rng.uniform(0.1, 0.9)  # a random part of the render, whatever its speed
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with JobQueue(studio) as queue:
+                held = [job for job in queue.jobs(["running"]) if job.holder == holding]
+            if not held or held[0].iteration >= target * max(1, held[0].total):
+                break
+            time.sleep(0.02)
         with JobQueue(studio) as queue:
             still = [job for job in queue.jobs(["running"]) if job.holder == holding]
         os.kill(loop.pid, signal.SIGKILL)
@@ -116,6 +133,8 @@ def main() -> int:
     with JobQueue(studio) as queue:
         jobs = {job.id: job for job in queue.jobs()}
     lost = [i for i in ids if jobs[i].status != "done"]
+    for job_id in lost:
+        print(f"not done: {job_id} {jobs[job_id].status}: {jobs[job_id].error}")
     pngs = sorted(studio.renders.glob("*.png"))
     per_job = collections.Counter(png.stem.rsplit("__", 1)[-1] for png in pngs)
     duplicates = sum(count - 1 for count in per_job.values() if count > 1)

@@ -48,6 +48,12 @@ class ExportError(StyleCoreError):
     """An export that cannot go ahead (a conflict, a path outside the destination)."""
 
 
+#: Base layer choices, render orders and mask modes of an export.
+BASES = ("painterly", "none")
+ORDERS = ("detail", "rating")
+MASKS = ("top", "subject")
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     destination: Path
@@ -55,6 +61,41 @@ class ExportOptions:
     ora: bool = True
     xmp: bool = True
     force: bool = False
+    #: "painterly": a flattened, posterised copy of the photo right above it, masked so the
+    #: photo shows through on its detail; "none": no base layer.
+    base: str = "painterly"
+    #: "detail": broad renders at the bottom, detailed ones on top (the artists' stack);
+    #: "rating": the best-rated on top.
+    order: str = "detail"
+    #: "top": the top render revealed (white mask), every other hidden (black), to be painted
+    #: in; "subject": detailed renders revealed on the subject, broad ones around it.
+    masks: str = "top"
+
+    def __post_init__(self) -> None:
+        for name, value, choices in (
+            ("base", self.base, BASES), ("order", self.order, ORDERS),
+            ("masks", self.masks, MASKS),
+        ):  # fmt: skip
+            if value not in choices:
+                raise ExportError(f"--{name} {value!r}: choose one of {', '.join(choices)}")
+
+
+@dataclass
+class Layer:
+    """One layer of the stack: its name, pixels (and their PNG), mask (white reveals; None:
+    no mask), the group it sits in (None: at the top level), and its detail measure."""
+
+    name: str
+    image: Image.Image
+    png: bytes
+    mask: Image.Image | None = None
+    group: str | None = None
+    detail: float | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """Entirely masked out (a black mask): ORA, which has no masks, hides the layer."""
+        return self.mask is not None and self.mask.getextrema() == (0, 0)
 
 
 @dataclass
@@ -270,7 +311,7 @@ def run_export(
             "size": list(size),
             "renders": [],
         }
-        layers: list[tuple[str, Image.Image, bytes]] = []
+        layers: list[tuple[RenderRow, Layer]] = []
 
         def prepare(
             row: RenderRow, size: tuple[int, int] = size
@@ -299,7 +340,7 @@ def run_export(
                 if plan.options.xmp:
                     xmp = target.with_name(target.name + ".xmp")
                     write(xmp, xmp_sidecar(row).encode("utf-8"))
-                layers.append((layer_name(row), image, png))
+                layers.append((row, Layer(layer_name(row), image, png)))
                 entry["renders"].append(
                     {
                         "file": _relative(target, destination),
@@ -310,14 +351,22 @@ def run_export(
                         "stars": row.stars,
                         "flag": row.flag,
                         "label": row.label,
-                        "layer": layers[-1][0],
+                        "layer": layers[-1][1].name,
                         "settings": (row.spec or {}).get("settings"),
                     }
                 )
         report(done, total, f"layers for {group.original.name}")
         stem = safe_stem(group.original.stem)
-        # Bottom to top: the original, then the renders from worst to best.
-        stack = [("original " + stem, base, _png_bytes(base)), *reversed(layers)]
+        stack = build_stack(base, stem, layers, plan.options)
+        entry["stack"] = [
+            {"layer": layer.name, "group": layer.group, "detail": layer.detail,
+             "mask": _mask_kind(layer)}
+            for layer in stack
+        ]  # fmt: skip
+        for render in entry["renders"]:
+            render["detail"] = next(
+                (layer.detail for layer in stack if layer.name == render["layer"]), None
+            )
         if plan.options.psd:
             psd = group.folder / f"{stem}.psd"
             write(psd, psd_bytes(size, stack))
@@ -350,42 +399,109 @@ def _png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def psd_bytes(size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]) -> bytes:
-    """A layered PSD: `stack` bottom to top, each layer the full canvas."""
+def build_stack(
+    photo: Image.Image, stem: str, renders: list[tuple[RenderRow, Layer]], options: ExportOptions
+) -> list[Layer]:
+    """The layer stack, bottom to top: the original, the painterly base, then the renders
+    (broad to detailed, or worst to best rated), each with its mask and group."""
+    from stylecore.stats.measure import compute_stats
+
+    from .painterly import base_mask, mask_image, painterly, subject_map
+
+    for _, layer in renders:
+        layer.detail = float(compute_stats(layer.image)["edge_density"])
+    if options.order == "detail":
+        ordered = sorted(renders, key=lambda pair: (pair[1].detail or 0.0, pair[1].name))
+    else:
+        ordered = sorted(renders, key=lambda pair: rank(pair[0]), reverse=True)
+    # Several renders of one style go into a group named after it, kept together where the
+    # group's first render stands.
+    by_style: dict[str, int] = {}
+    for row, _ in ordered:
+        by_style[row.style_name] = by_style.get(row.style_name, 0) + 1
+    placed: list[tuple[RenderRow, Layer]] = []
+    for row, layer in ordered:
+        if by_style[row.style_name] > 1:
+            if any(r.style_name == row.style_name for r, _ in placed):
+                continue
+            members = [pair for pair in ordered if pair[0].style_name == row.style_name]
+            for _, member in members:
+                member.group = safe_stem(row.style_name, 40).replace("-", " ")
+            placed.extend(members)
+        else:
+            placed.append((row, layer))
+    size = photo.size
+    white, black = Image.new("L", size, 255), Image.new("L", size, 0)
+    subject = subject_map(photo) if options.masks == "subject" and placed else None
+    for index, (_, layer) in enumerate(placed):
+        top = index == len(placed) - 1
+        if subject is None:
+            layer.mask = white if top else black
+        else:
+            # The more detailed half is revealed on the subject, the broad half around it.
+            detailed = index >= len(placed) / 2
+            layer.mask = mask_image(subject if detailed else 1.0 - subject, size)
+    stack = [Layer("original " + stem, photo, _png_bytes(photo))]
+    if options.base == "painterly":
+        base = painterly(photo)
+        stack.append(Layer("base (painterly)", base, _png_bytes(base), mask=base_mask(photo)))
+    return [*stack, *(layer for _, layer in placed)]
+
+
+def _mask_kind(layer: Layer) -> str | None:
+    if layer.mask is None:
+        return None
+    low, high = layer.mask.getextrema()
+    return "white" if low == 255 else "black" if high == 0 else "painted"
+
+
+def psd_bytes(size: tuple[int, int], stack: Sequence[Layer]) -> bytes:
+    """A layered PSD: `stack` bottom to top, each layer the full canvas with its mask, the
+    renders of one style in a group."""
     from psd_tools import PSDImage
 
     document = PSDImage.new("RGB", size)
-    for name, image, _ in stack:
-        document.create_pixel_layer(image.convert("RGB"), name=name)
+    groups: dict[str, list[Any]] = {}
+    for layer in stack:
+        pixel = document.create_pixel_layer(layer.image.convert("RGB"), name=layer.name)
+        if layer.mask is not None:
+            pixel.create_mask(layer.mask)
+        if layer.group is not None:
+            groups.setdefault(layer.group, []).append(pixel)
+    for name, members in groups.items():
+        document.create_group(members, name=name)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-def ora_bytes(size: tuple[int, int], stack: list[tuple[str, Image.Image, bytes]]) -> bytes:
+def ora_bytes(size: tuple[int, int], stack: Sequence[Layer]) -> bytes:
     """OpenRaster: a zip whose first entry is the mimetype, stored uncompressed; stack.xml
-    (topmost layer first), one PNG per layer, mergedimage.png and a thumbnail."""
+    (topmost layer first), one PNG per layer, mergedimage.png and a thumbnail. OpenRaster has
+    no layer masks: a layer whose mask is black is hidden, a painted mask (subject, base) is
+    left out and the layer shown whole (the README says so)."""
     width, height = size
     layers_xml = "".join(
-        f'    <layer name={quoteattr(name)} src="data/layer{index:03d}.png" x="0" y="0"'
-        f' opacity="1.0" visibility="visible" composite-op="svg:src-over"/>\n'
-        for index, (name, _, _) in reversed(list(enumerate(stack)))
+        f'    <layer name={quoteattr(layer.name)} src="data/layer{index:03d}.png" x="0" y="0"'
+        f' opacity="1.0" visibility="{"hidden" if layer.hidden else "visible"}"'
+        ' composite-op="svg:src-over"/>\n'
+        for index, layer in reversed(list(enumerate(stack)))
     )
     stack_xml = (
         "<?xml version='1.0' encoding='UTF-8'?>\n"
         f'<image version="0.0.5" w="{width}" h="{height}">\n'
         f"  <stack>\n{layers_xml}  </stack>\n</image>\n"
     )
-    top = stack[-1][1]
+    top = stack[-1].image
     thumbnail = top.copy()
     thumbnail.thumbnail((256, 256))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "image/openraster", zipfile.ZIP_STORED)
         archive.writestr("stack.xml", stack_xml, zipfile.ZIP_DEFLATED)
-        for index, (_, _, png) in enumerate(stack):
-            archive.writestr(f"data/layer{index:03d}.png", png, zipfile.ZIP_STORED)
-        archive.writestr("mergedimage.png", stack[-1][2], zipfile.ZIP_STORED)
+        for index, layer in enumerate(stack):
+            archive.writestr(f"data/layer{index:03d}.png", layer.png, zipfile.ZIP_STORED)
+        archive.writestr("mergedimage.png", stack[-1].png, zipfile.ZIP_STORED)
         archive.writestr("Thumbnails/thumbnail.png", _png_bytes(thumbnail), zipfile.ZIP_STORED)
     return buffer.getvalue()
 

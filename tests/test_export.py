@@ -44,7 +44,7 @@ def rows_of(studio, content="chelsea"):
 
 def test_psd_stack_reads_back(studio, tmp_path):
     out = tmp_path / "out"
-    export_renders(studio, rows_of(studio), ExportOptions(out))
+    export_renders(studio, rows_of(studio), ExportOptions(out, base="none", order="rating"))
     from psd_tools import PSDImage
 
     original = Image.open(studio.contents / "chelsea.png")
@@ -225,6 +225,68 @@ def test_an_export_into_the_studio_s_own_folders_is_refused(studio):
     for folder in (studio.renders, studio.contents, studio.styles / "sub"):
         with pytest.raises(ExportError, match=r"is the studio's (renders|contents|styles)/"):
             plan_export(studio, rows_of(studio), ExportOptions(folder))
+
+
+def test_the_artists_stack_original_base_then_broad_to_detailed_with_masks(studio, tmp_path):
+    import numpy as np
+    from psd_tools import PSDImage
+
+    out = tmp_path / "out"
+    _, manifest = export_renders(studio, rows_of(studio), ExportOptions(out))
+    psd = PSDImage.open(out / "chelsea" / "chelsea.psd")
+    layers = list(psd.descendants())
+    names = [layer.name for layer in layers if not layer.is_group()]
+    assert names[:2] == ["original chelsea", "base (painterly)"]
+    entry = manifest["contents"][0]
+    details = [item["detail"] for item in entry["stack"][2:]]
+    assert details == sorted(details) and len(details) == 3  # broad at the bottom
+    assert [item["mask"] for item in entry["stack"][2:]] == ["black", "black", "white"]
+    size = Image.open(studio.contents / "chelsea.png").size
+    renders = [layer for layer in layers if not layer.is_group()][2:]
+    for layer in renders:
+        assert layer.mask is not None and layer.mask.size == size
+    masks = [np.asarray(layer.mask.topil()) for layer in renders]
+    assert masks[-1].min() == 255 and all(m.max() == 0 for m in masks[:-1])
+    # The base is masked so the photo shows through on its detail.
+    base = next(layer for layer in layers if layer.name == "base (painterly)")
+    base_mask = np.asarray(base.mask.topil())
+    assert base_mask.min() < 128 < base_mask.max()
+    assert all(r["detail"] is not None for r in entry["renders"])
+    # OpenRaster has no masks: the hidden renders are hidden layers there.
+    with zipfile.ZipFile(out / "chelsea" / "chelsea.ora") as archive:
+        stack_xml = archive.read("stack.xml").decode()
+    assert stack_xml.count('visibility="hidden"') == 2
+
+
+def test_subject_masks_reveal_detail_on_the_subject(studio, tmp_path):
+    import numpy as np
+    from psd_tools import PSDImage
+
+    out = tmp_path / "out"
+    export_renders(studio, rows_of(studio), ExportOptions(out, masks="subject", base="none"))
+    psd = PSDImage.open(out / "chelsea" / "chelsea.psd")
+    renders = [layer for layer in psd.descendants() if not layer.is_group()][1:]
+    masks = [np.asarray(layer.mask.topil(), dtype=float) for layer in renders]
+    for mask in masks:
+        assert 0 < mask.mean() < 255 and mask.min() < mask.max()  # neither white nor black
+    assert np.abs(masks[-1] + masks[0] - 255).mean() < 8  # detailed and broad: complements
+
+
+def test_several_renders_of_one_style_are_grouped(studio, tmp_path):
+    from psd_tools import PSDImage
+
+    out = tmp_path / "out"
+    twin = rows_of(studio, "chelsea")[0]  # a second render of its style, as a rerun makes
+    copy = studio.renders / twin.file.replace("chelsea__", "chelsea__twin_")
+    shutil.copy(studio.renders / twin.file, copy)
+    shutil.copy((studio.renders / twin.file).with_suffix(".json"), copy.with_suffix(".json"))
+    with Catalog(studio) as catalog:
+        catalog.scan()
+    export_renders(studio, rows_of(studio, "chelsea"), ExportOptions(out, base="none"))
+    psd = PSDImage.open(out / "chelsea" / "chelsea.psd")
+    groups = [layer for layer in psd if layer.is_group()]
+    assert len(groups) == 1 and len(list(groups[0])) == 2
+    assert all(layer.name.isascii() for layer in psd.descendants())
 
 
 def test_the_destination_is_refused_before_anything_is_chosen(studio, capsys):

@@ -8,7 +8,7 @@ from typing import Any
 
 from stylecore.errors import StyleCoreError
 
-from ..service import ExportOptions, SheetOptions
+from ..service import BASES, MASKS, ORDERS, ExportOptions, SheetOptions
 from .common import filter_options, filtered, open_service, studio_argument, view_from_args
 
 
@@ -39,6 +39,25 @@ def add_parsers(commands: Any) -> None:
     export.add_argument("--no-ora", dest="ora", action="store_false", help="no OpenRaster")
     export.add_argument("--no-xmp", dest="xmp", action="store_false", help="no XMP sidecars")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+    export.add_argument(
+        "--base",
+        choices=BASES,
+        default="painterly",
+        help="a painterly copy of the photo above it, masked to its detail (painterly)",
+    )
+    export.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="detail",
+        help="renders broad at the bottom to detailed on top, or best-rated on top (detail)",
+    )
+    export.add_argument(
+        "--masks",
+        choices=MASKS,
+        default="top",
+        help="top: the top render revealed, the rest hidden to paint in; subject: detailed "
+        "renders on the subject, broad ones around it (top)",
+    )
     export.add_argument("--dry-run", action="store_true", help="list what would be written")
     export.set_defaults(handler=cmd_export)
 
@@ -74,8 +93,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "(or none match the filter)"
             )
         options = ExportOptions(
-            args.output, psd=args.psd, ora=args.ora, xmp=args.xmp, force=args.force
-        )
+            args.output, psd=args.psd, ora=args.ora, xmp=args.xmp, force=args.force,
+            base=args.base, order=args.order, masks=args.masks,
+        )  # fmt: skip
         plan = service.plan_export(chosen, options, check=not args.dry_run)
         if args.dry_run:
             existing = set(plan.existing)

@@ -13,7 +13,7 @@ from stylecore.studio.queue import STATUSES, Job
 from stylecore.studio.registry import LoopRecord
 
 from ..catalog import RenderRow
-from ..export import ExportError, ExportOptions, ExportPlan
+from ..export import BASES, MASKS, ORDERS, ExportError, ExportOptions, ExportPlan
 from ..filtering import (
     GROUPS,
     SORTS,
@@ -32,11 +32,14 @@ from .pictures import clamp_centre, fit_scale, half_blocks, letterbox, zoomed
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
+    "BASES",
     "FLAGS",
     "GROUPS",
     "LABELS",
     "LABEL_BY_NAME",
     "LABEL_TABLE",
+    "MASKS",
+    "ORDERS",
     "SORTS",
     "STATUSES",
     "Changes",
