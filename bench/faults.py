@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -278,11 +279,20 @@ def full_disk(tmp: Path) -> Outcome:
                         pass
                 except OSError:
                     continue
+        lines: list[str] = []
+        assert loop.stdout is not None
+        reader = threading.Thread(target=lambda: lines.extend(loop.stdout or []), daemon=True)
+        reader.start()
         listed = run("list", str(studio.root)).returncode == 0
         queued = run("queue", "list", "--studio", str(studio.root)).returncode == 0
-        time.sleep(12)  # the loop meets the full disk and pauses (its first back-off is 10 s)
+        # The disk stays full until the loop meets it (at its next write) and says it pauses.
+        deadline = time.monotonic() + 300
+        while not any("paus" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
         filler.unlink()
-        output, _ = loop.communicate(timeout=600)
+        loop.wait(timeout=600)
+        reader.join(timeout=10)
+        output = "".join(lines)
         if os.environ.get("FAULTS_VERBOSE"):
             print(output)
         global TRACEBACKS

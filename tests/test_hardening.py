@@ -211,3 +211,24 @@ def test_a_rating_is_refused_where_the_catalog_could_only_live_in_memory(tmp_pat
         render = next(p for p in (ro / "renders").glob("*.png"))
         assert main(["rate", str(render), "--stars", "2"]) == 2
         assert "cannot save ratings" in capsys.readouterr().err
+
+
+def test_the_loop_s_log_on_a_full_disk_drops_lines_instead_of_printing_tracebacks(tmp_path, capsys):
+    import logging
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    for handler_class, noisy in ((logging.FileHandler, True), (local._QuietFileHandler, False)):
+        handler = handler_class(tmp_path / "render.log", delay=True)
+        handler.stream = Full()
+        logger = logging.getLogger(f"full-disk-{handler_class.__name__}")
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.warning("pausing 10 s")
+        logger.removeHandler(handler)
+        assert ("Traceback" in capsys.readouterr().err) is noisy

@@ -18,6 +18,7 @@ It never loses or repeats work:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -434,13 +435,24 @@ class RenderLoop:
             signal.signal(signum, handler)
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """The loop's log file. A full or read-only disk makes a log line unwritable: that line
+    is dropped, not turned into a traceback on stderr (the loop says itself that it pauses,
+    and the log catches up once there is space)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.stream is not None:
+            with contextlib.suppress(OSError):
+                self.stream.flush()
+
+
 def _setup_log(studio: Studio) -> None:
     studio.logs.mkdir(parents=True, exist_ok=True)
     path = studio.logs / "render.log"
     if any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
         return
     try:
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        handler: logging.Handler = _QuietFileHandler(path, encoding="utf-8")
     except OSError:  # a full disk: the log goes to stderr rather than nowhere
         handler = logging.StreamHandler()
     handler.setFormatter(
