@@ -305,7 +305,7 @@ async def test_styles_screen_shows_statistics_and_keeper_rates(studio):
         by_name = {item.entry.name: item for item in items}
         text = str(by_name["the_scream"].text.render())
         assert "keeper 50% of 2 judged" in text and "good style" in text
-        assert "blocking 0.18" in text
+        assert "blocking 0.21" in text
         await pilot.press("s")  # sort by keeper rate: the only judged style comes first
         assert app.screen.entries[0].name == "the_scream"
 

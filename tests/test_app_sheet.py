@@ -107,3 +107,31 @@ def test_the_header_says_the_loop_s_progress_and_time_left():
     counts = {"queued": 5, "running": 1, "failed": 0, "done": 0, "cancelled": 0}
     text = QueueSummary(counts, 1, (120, 500, 250.0)).describe()
     assert text == "queue: 1 running (120/500, 4 min left), 5 queued · 1 loop"
+
+
+async def test_the_queue_form_shows_keeper_chances_and_the_pair_count(studio):
+    from curator.app.screens.forms import QueueForm
+
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, QueueForm) and app.screen.query("#styles"),
+            timeout=20,
+        )
+        form = app.screen
+        contents = form.query_one("#contents")
+        contents.select(0)  # one photo: chances for its untried style
+        await pilot.pause()
+        form.query_one("#styles").select_all()
+        await pilot.pause()
+        labels = [str(option.prompt) for option in form.query_one("#styles")._options]
+        assert sum("%" in label for label in labels) == 1  # three styles rendered already
+        assert sum("rendered or queued" in label for label in labels) == 3
+        count = str(form.query_one("#queue-count").render())
+        assert "1 content(s) x 4 style(s) = 4 pair(s)" in count
+        assert "chances from the style statistics" in count
+        await pilot.press("ctrl+k")  # by chance: the untried style first
+        first = str(form.query_one("#styles")._options[0].prompt)
+        assert "%" in first

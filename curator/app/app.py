@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -163,9 +164,15 @@ class CuratorApp(App[None]):
             self.notify(f"{result.describe()}, preset {preset}")
             self.refresh_queue_summary()
 
+        def chances(photo: Path) -> tuple[dict[Path, tuple[float, str]], str]:
+            ranked, basis = service.keeper_chances(photo, rescan=False)
+            root = service.studio.root
+            return {root / c.style: (c.chance, c.reason) for c in ranked}, basis
+
         self.push_screen(
             QueueForm(service.contents(), service.styles(), service.presets(),
-                      service.studio.config.default_preset, preselected_styles=styles or []),
+                      service.studio.config.default_preset, preselected_styles=styles or [],
+                      chances=chances),
             queue,
         )  # fmt: skip
 

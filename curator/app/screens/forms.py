@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +136,14 @@ class PromoteForm(ModalScreen[str | None]):
 class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
     """q: choose contents, styles and a preset; queues every pair."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "submit", "queue")]
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("ctrl+s", "submit", "queue"),
+        Binding("ctrl+k", "sort_by_chance", "sort styles by keeper chance"),
+    ]
     DEFAULT_CSS = """
     QueueForm { align: center middle; }
+    #queue-count { height: auto; color: $text-muted; }
     #queue-form { width: 90; height: 80%; border: thick $accent; background: $surface;
                   padding: 1 2; }
     #lists { height: 1fr; }
@@ -153,8 +159,15 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
         presets: list[str],
         default_preset: str,
         preselected_styles: list[Path] | None = None,
+        chances: Callable[[Path], tuple[dict[Path, tuple[float, str]], str]] | None = None,
     ) -> None:
+        """`chances(photo)`: each untried style's keeper chance for that photo and why, and
+        one line on what the chances rest on (the service's keeper_chances)."""
         super().__init__()
+        self.chances_of = chances
+        self.chances: dict[Path, tuple[float, str]] = {}
+        self.chance_basis = ""
+        self.by_chance = False
         self.content_paths = contents
         self.style_paths = styles  # not `styles`: that is Textual's own attribute
         self.presets = presets
@@ -180,6 +193,7 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
                 allow_blank=False,
                 id="preset",
             )
+            yield Static("", id="queue-count")
             yield Static("", id="queue-error")
             with Horizontal(id="queue-buttons"):
                 yield Button("Queue", variant="primary", id="queue")
@@ -188,6 +202,58 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
     def on_mount(self) -> None:
         self.query_one("#contents", SelectionList).border_title = "contents"
         self.query_one("#styles", SelectionList).border_title = "styles"
+        self.update_count()
+
+    @on(SelectionList.SelectedChanged)
+    def selection_changed(self, event: SelectionList.SelectedChanged) -> None:
+        if event.selection_list.id == "contents":
+            self.refresh_chances()
+        self.update_count()
+
+    def update_count(self) -> None:
+        """How many pairs ctrl+s would queue, said before it is pressed."""
+        contents = len(self.query_one("#contents", SelectionList).selected)
+        styles = len(self.query_one("#styles", SelectionList).selected)
+        basis = f"\n{self.chance_basis}" if self.chance_basis else ""
+        self.query_one("#queue-count", Static).update(
+            f"{contents} content(s) x {styles} style(s) = {contents * styles} pair(s) to queue"
+            f"{basis}"
+        )
+
+    def refresh_chances(self) -> None:
+        """Keeper chances for the first chosen photo, beside each style."""
+        chosen = self.query_one("#contents", SelectionList).selected
+        if self.chances_of is None or not chosen:
+            self.chances, self.chance_basis = {}, ""
+        else:
+            self.chances, self.chance_basis = self.chances_of(self.content_paths[chosen[0]])
+        self.relabel_styles()
+
+    def relabel_styles(self) -> None:
+        styles = self.query_one("#styles", SelectionList)
+        selected = set(styles.selected)
+        order = list(range(len(self.style_paths)))
+        if self.by_chance:
+            order.sort(key=lambda i: -self.chances.get(self.style_paths[i], (-1.0, ""))[0])
+        styles.clear_options()
+        for index in order:
+            path = self.style_paths[index]
+            chance = self.chances.get(path)
+            if chance is not None:
+                label = f"{chance[0]:4.0%}  {path.name}"
+            elif self.chances:
+                label = f" --   {path.name}  (rendered or queued)"
+            else:
+                label = path.name
+            styles.add_option((label, index, index in selected))
+
+    def action_sort_by_chance(self) -> None:
+        """ctrl+k: styles by keeper chance for the chosen photo (again: by name)."""
+        self.by_chance = not self.by_chance
+        if self.by_chance and not self.chances:
+            self.refresh_chances()
+        else:
+            self.relabel_styles()
 
     @on(Button.Pressed, "#queue")
     def action_submit(self) -> None:
