@@ -270,7 +270,8 @@ def _blocking_stats(small: Image.Image, lab: Array) -> dict[str, Any]:
     areas, Lab / 100. boundary_sharpness: how much of that step is crossed within one pixel
     (1 for a hard-edged flat image, 0.45-0.5 for the bundled paintings and their posterised
     copies, 0.29-0.34 for them blurred by 1% of their size). broad_share: 1 - the share of
-    pixels on a boundary (fragmented areas are not blocks). blocking = flat_share x boundary_sharpness x min(1, boundary_contrast / 0.3) x
+    pixels on a boundary (fragmented areas are not blocks).
+    blocking = flat_share x boundary_sharpness x min(1, boundary_contrast / 0.3) x
     broad_share: about 0.9 for a Mondrian-like image, 0.15-0.25 for painted styles, lower
     when blurred (flat areas, but no sharp transitions) or noisy, higher when posterised.
     """
