@@ -338,16 +338,23 @@ def _neighbours(array: Array, axis: int) -> tuple[Array, Array]:
 def _kmeans(pixels: Array, colours: int, rounds: int = 6) -> tuple[Array, Array]:
     """Labels and centres: k-means fit on a 2048-pixel sample, started from lightness
     quantiles (the same image always gives the same areas), then every pixel labelled."""
-    sample = pixels[:: max(1, len(pixels) // 2048)]
+    centres, _ = _fit_centres(pixels[:: max(1, len(pixels) // 2048)], colours, rounds)
+    return _nearest(pixels, centres), centres
+
+
+def _fit_centres(sample: Array, colours: int, rounds: int) -> tuple[Array, Array]:
+    """k-means on `sample`, started from lightness quantiles: the centres, and the labels of
+    the last round's assignment (made before its centres moved)."""
     order = np.argsort(sample[:, 0])
     centres = sample[order[np.linspace(0, len(order) - 1, colours).astype(int)]].copy()
+    labels = np.zeros(len(sample), dtype=int)
     for _ in range(rounds):
         labels = _nearest(sample, centres)
         for k in range(colours):
             members = sample[labels == k]
             if len(members):
                 centres[k] = members.mean(0)
-    return _nearest(pixels, centres), centres
+    return centres, labels
 
 
 def _nearest(pixels: Array, centres: Array) -> Array:
@@ -435,23 +442,11 @@ def subject_strength(lab: Array, lightness_gradient: Array | None = None) -> flo
 
 
 def palette(lab: Array, colours: int = 5) -> list[dict[str, Any]]:
-    """About five colours with their share of the image: k-means in Lab on a 2048-pixel
+    """About five colours with their share of the image: k-means in Lab on a 1024-pixel
     sample, started from lightness quantiles, so the same image always gives the same palette."""
     pixels = lab.reshape(-1, 3)
-    step = max(1, len(pixels) // 1024)
-    sample = pixels[::step]
-    order = np.argsort(sample[:, 0])
-    centres = sample[order[np.linspace(0, len(order) - 1, colours).astype(int)]].copy()
-    norms = (sample**2).sum(1)[:, None]
-    labels = np.zeros(len(sample), dtype=int)
-    for _ in range(10):
-        distances = norms - 2 * sample @ centres.T + (centres**2).sum(1)[None]
-        labels = distances.argmin(1)
-        for k in range(colours):
-            members = sample[labels == k]
-            if len(members):
-                centres[k] = members.mean(0)
-    shares = np.bincount(labels, minlength=colours) / len(sample)
+    centres, labels = _fit_centres(pixels[:: max(1, len(pixels) // 1024)], colours, 10)
+    shares = np.bincount(labels, minlength=colours) / len(labels)
     rgb = lab_to_srgb(centres)
     return [
         {
