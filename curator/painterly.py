@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from stylecore.stats.measure import box_mean, linear_to_lab, sobel
+from stylecore.stats.measure import box_mean, linear_to_lab, sobel, srgb_to_linear
 
 #: Kuwahara radius as a share of the photo's longest side (5 px at 1024 px).
 RADIUS_SHARE = 1 / 200
@@ -63,12 +63,18 @@ def painterly(photo: Image.Image) -> Image.Image:
     return image.quantize(PALETTE, method=Image.Quantize.MEDIANCUT).convert("RGB")
 
 
+def _working_lab(photo: Image.Image, longest: int) -> np.ndarray:
+    """The photo at a working size, in CIELAB / 100 (the statistics' colour space)."""
+    small = photo.convert("RGB")
+    small.thumbnail((longest, longest), Image.Resampling.BOX)
+    rgb = np.asarray(small, dtype=np.float64) / 255.0
+    return linear_to_lab(srgb_to_linear(rgb)) / 100.0
+
+
 def detail_map(photo: Image.Image, longest: int = 512) -> np.ndarray:
     """Where the photo's detail matters, 0..1 at a working size: strong edges of value and
     colour, spread softly (the photo shows through there; elsewhere the base covers it)."""
-    small = photo.convert("RGB")
-    small.thumbnail((longest, longest), Image.Resampling.BOX)
-    lab = linear_to_lab((np.asarray(small, dtype=np.float32) / 255.0) ** 2.2) / 100.0
+    lab = _working_lab(photo, longest)
     gradient = np.sqrt(sum(sobel(lab[..., c]) ** 2 for c in range(3)))
     spread = box_mean(box_mean(gradient, 3), 3)
     top = float(np.percentile(spread, 98)) or 1.0
@@ -79,9 +85,7 @@ def subject_map(photo: Image.Image, longest: int = 512) -> np.ndarray:
     """How much each part of the photo is its subject, 0..1 at a working size: colour
     distinct from the frame's median plus detail, weighted towards the centre (the same cues
     as the statistics' subject strength), softened."""
-    small = photo.convert("RGB")
-    small.thumbnail((longest, longest), Image.Resampling.BOX)
-    lab = linear_to_lab((np.asarray(small, dtype=np.float32) / 255.0) ** 2.2) / 100.0
+    lab = _working_lab(photo, longest)
     h, w, _ = lab.shape
     blurred = np.stack([box_mean(lab[..., c], 4) for c in range(3)], axis=-1)
     ys, xs = np.mgrid[0:h, 0:w]
