@@ -36,6 +36,7 @@ from stylecore.render_files import write_render  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
 from stylecore.spec import ImageRef, RenderSpec  # noqa: E402
 from stylecore.studio.folder import Studio  # noqa: E402
+from tests.mounts import can_mount, fill, read_only_view, small_disk  # noqa: E402
 
 SAMPLES = REPO / "samples"
 TRACEBACKS = 0
@@ -63,6 +64,16 @@ def run(
     )
     TRACEBACKS += (done.stdout + done.stderr).count("Traceback")
     return done
+
+
+def queue_add(
+    studio: Studio, contents: str, styles: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`curator queue add` on `studio`, contents and styles relative to it, then `options`."""
+    return run(
+        "queue", "add", "--studio", str(studio.root), "--contents", contents, "--styles", styles,
+        *options,
+    )  # fmt: skip
 
 
 def one_line(done: subprocess.CompletedProcess[str], *words: str) -> bool:
@@ -106,18 +117,6 @@ def digest(folder: Path) -> str:
             hasher.update(path.relative_to(folder).as_posix().encode())
             hasher.update(path.read_bytes())
     return hasher.hexdigest()
-
-
-def can_mount() -> bool:
-    return os.geteuid() == 0 and shutil.which("mount") is not None
-
-
-def mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True)
-
-
-def umount(path: Path) -> None:
-    subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def ratings(studio: Path) -> dict[str, tuple[int, str, str]]:
@@ -202,11 +201,7 @@ def read_only_studio(tmp: Path) -> Outcome:
     if not can_mount():
         return Outcome("list, sheet, export work; rate refused", "skipped: needs root", True)
     studio = make_studio(tmp / "s")
-    view = tmp / "ro"
-    view.mkdir()
-    mount("--bind", str(studio.root), str(view))
-    try:
-        mount("-o", "remount,bind,ro", str(view))
+    with read_only_view(studio.root, tmp / "ro") as view:
         listed = run("list", str(view)).returncode == 0
         sheet = run("sheet", str(view), "-o", str(tmp / "sheet.pdf")).returncode == 0
         export = run("export", str(view), "-o", str(tmp / "out"), "--stars", "0").returncode == 0
@@ -216,8 +211,6 @@ def read_only_studio(tmp: Path) -> Outcome:
             "read-only",
         )
         render = one_line(run("render", str(view), "--until-idle"), "read-only")
-    finally:
-        umount(view)
     flags = [listed, sheet, export, rate, render]
     return Outcome(
         "list, sheet, export elsewhere work; rate and render refused in one line",
@@ -230,25 +223,11 @@ def full_disk(tmp: Path) -> Outcome:
     """4. The disk fills under a render loop; commands that only read keep working."""
     if not can_mount():
         return Outcome("loop pauses, nothing lost", "skipped: needs root", True)
-    disk = tmp / "disk"
-    disk.mkdir()
-    mount("-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk))
-    try:
+    with small_disk(tmp / "disk", 6) as disk:
         studio = make_studio(disk / "s", renders=2)
-        run(
-            "queue",
-            "add",
-            "--studio",
-            str(studio.root),
-            "--contents",
-            "contents/chelsea.png",
-            "--styles",
-            "styles",
-            "--set",
-            "image_size=64",
-            "--set",
-            "num_iterations=300",  # long enough to fill the disk mid-render
-        )
+        # num_iterations: long enough for the disk to fill mid-render
+        queue_add(studio, "contents/chelsea.png", "styles",
+                  "--set", "image_size=64", "--set", "num_iterations=300")  # fmt: skip
         loop = subprocess.Popen(
             [
                 sys.executable,
@@ -271,14 +250,7 @@ def full_disk(tmp: Path) -> Outcome:
         deadline = time.monotonic() + 300
         while "running" not in statuses() and time.monotonic() < deadline:
             time.sleep(0.2)
-        filler = disk / "filler"  # the disk fills while the loop renders
-        with open(filler, "wb", buffering=0) as handle:
-            for size in (65536, 4096, 1):
-                try:
-                    while handle.write(b"\0" * size):
-                        pass
-                except OSError:
-                    continue
+        filler = fill(disk)  # the disk fills while the loop renders
         lines: list[str] = []
         assert loop.stdout is not None
         reader = threading.Thread(target=lambda: lines.extend(loop.stdout or []), daemon=True)
@@ -307,28 +279,14 @@ def full_disk(tmp: Path) -> Outcome:
             f"jobs done after space came back; the loop said it paused: {paused}; "
             f"{len(temporaries)} temporary files"
         )
-    finally:
-        umount(disk)
     return Outcome("reads work when full; the loop pauses, then finishes every job", observed, ok)
 
 
 def dead_loop_requeued_by_a_live_one(tmp: Path) -> Outcome:
     """5. A loop SIGKILLed mid-job while another keeps running: the live one takes it over."""
     studio = make_studio(tmp / "s", renders=0)
-    run(
-        "queue",
-        "add",
-        "--studio",
-        str(studio.root),
-        "--contents",
-        "contents/chelsea.png",
-        "--styles",
-        "styles",
-        "--set",
-        "image_size=48",
-        "--set",
-        "num_iterations=60",
-    )
+    queue_add(studio, "contents/chelsea.png", "styles",
+              "--set", "image_size=48", "--set", "num_iterations=60")  # fmt: skip
     command = [
         sys.executable,
         "-m",
@@ -372,18 +330,7 @@ def bad_numbers(tmp: Path) -> Outcome:
     told = 0
     for line in ("seed = 1e400", "num_iterations = inf", "image_size = 64.5"):
         studio.toml.write_text(f"[presets.bad]\n{line}\n")
-        done = run(
-            "queue",
-            "add",
-            "--studio",
-            str(studio.root),
-            "--contents",
-            "contents",
-            "--styles",
-            "styles",
-            "--preset",
-            "bad",
-        )
+        done = queue_add(studio, "contents", "styles", "--preset", "bad")
         told += one_line(done, "studio.toml: line 2")
     done = run(
         "render",
@@ -405,32 +352,15 @@ def big_photos(tmp: Path) -> Outcome:
     accepted = 0
     for name, size in (("96mp.jpg", (12000, 8000)), ("200mp.jpg", (14142, 14142))):
         Image.new("RGB", size, (120, 90, 60)).save(studio.contents / name, quality=70)
-        done = run(
-            "queue",
-            "add",
-            "--studio",
-            str(studio.root),
-            "--contents",
-            f"contents/{name}",
-            "--styles",
-            "styles/shipwreck.jpg",
-        )
+        done = queue_add(studio, f"contents/{name}", "styles/shipwreck.jpg")
         stats = run(
             "stats", str(studio.contents / name), "--role", "content", "--json", tool="stylecore"
         )
         accepted += done.returncode == 0 and stats.returncode == 0
     studio.toml.write_text("[defaults]\nmax_image_megapixels = 50\n")
     other_style = next(p for p in sorted(studio.styles.iterdir()) if p.name != "shipwreck.jpg")
-    refused = run(  # a pair not queued yet: the queued one is simply "already in the queue"
-        "queue",
-        "add",
-        "--studio",
-        str(studio.root),
-        "--contents",
-        "contents/96mp.jpg",
-        "--styles",
-        f"styles/{other_style.name}",
-    )
+    # A pair not queued yet: the queued one is simply "already in the queue".
+    refused = queue_add(studio, "contents/96mp.jpg", f"styles/{other_style.name}")
     says_how = "max_image_megapixels = 100" in refused.stderr
     return Outcome(
         "both accepted; above a lowered limit, the refusal says how to raise it",
@@ -443,9 +373,7 @@ def partial_batches(tmp: Path) -> Outcome:
     """8. An unreadable photo in a batch; a damaged picked render in an export."""
     studio = make_studio(tmp / "s")
     (studio.contents / "broken.jpg").write_bytes(b"\xff\xd8 not really")
-    done = run(
-        "queue", "add", "--studio", str(studio.root), "--contents", "contents", "--styles", "styles"
-    )
+    done = queue_add(studio, "contents", "styles")
     skipped = (
         done.returncode == 1 and "broken.jpg" in done.stderr and "queued 16 new" in done.stdout
     )
@@ -471,18 +399,7 @@ def partial_batches(tmp: Path) -> Outcome:
 def command_line_corners(tmp: Path) -> Outcome:
     """10. Pipes, statuses, dry runs, exports into renders/, no-ops, sheets, help."""
     studio = make_studio(tmp / "s", renders=300)
-    run(
-        "queue",
-        "add",
-        "--studio",
-        str(studio.root),
-        "--contents",
-        "contents/chelsea.png",
-        "--styles",
-        "styles",
-        "--set",
-        "image_size=32",
-    )
+    queue_add(studio, "contents/chelsea.png", "styles", "--set", "image_size=32")
     checks = {}
     for name, command in (
         (
@@ -560,16 +477,7 @@ def smaller(tmp: Path) -> Outcome:
         told += one_line(done, *words) and "line 0" not in done.stderr
     studio.toml.write_text("")
     shutil.copy(studio.contents / "chelsea.png", studio.contents / "chelsea-again.png")
-    done = run(
-        "queue",
-        "add",
-        "--studio",
-        str(studio.root),
-        "--contents",
-        "contents",
-        "--styles",
-        "styles/shipwreck.jpg",
-    )
+    done = queue_add(studio, "contents", "styles/shipwreck.jpg")
     identical = "1 the same as another pair (identical files)" in done.stdout
     return Outcome(
         "3 one-line errors with their lines; identical files counted as such",
