@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from stylecore.images import image_size, load_rgb
 
@@ -44,7 +44,8 @@ def srgb_to_linear(rgb: Array) -> Array:
 
 
 #: srgb_to_linear of every 8-bit value: indexing is much faster than the power function.
-_LINEAR_OF_8BIT = srgb_to_linear(np.arange(256) / 255.0)
+#: float32: the statistics are reported to three decimals, far above its precision.
+_LINEAR_OF_8BIT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 
 
 _RGB_TO_XYZ = np.array(
@@ -55,10 +56,19 @@ _WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
 
 
 def linear_to_lab(linear: Array) -> Array:
-    """Linear sRGB (H, W, 3) to CIELAB with L* 0..100, a*, b* about -128..127."""
-    xyz = linear @ _RGB_TO_XYZ.T / _WHITE_D65
+    """Linear sRGB (H, W, 3) to CIELAB with L* 0..100, a*, b* about -128..127.
+
+    Works in the input's precision: the statistics pass float32, which halves the cost of
+    the two conversions per image (the largest single cost, 6 ms each in float64)."""
+    if not np.issubdtype(linear.dtype, np.floating):
+        linear = linear.astype(np.float64)
+    matrix = (_RGB_TO_XYZ / _WHITE_D65[:, None]).T.astype(linear.dtype, copy=False)
+    xyz = linear @ matrix
     delta = 6 / 29
-    f = np.where(xyz > delta**3, np.cbrt(xyz), xyz / (3 * delta**2) + 4 / 29)
+    linear_part = xyz < delta**3
+    f = np.cbrt(xyz)
+    if linear_part.any():
+        f[linear_part] = xyz[linear_part] / (3 * delta**2) + 4 / 29
     lightness = 116 * f[..., 1] - 16
     a = 500 * (f[..., 0] - f[..., 1])
     b = 200 * (f[..., 1] - f[..., 2])
@@ -79,11 +89,11 @@ def lab_to_srgb(lab: Array) -> Array:
 
 def rgb_to_hsv(rgb: Array) -> tuple[Array, Array, Array]:
     """HSV of sRGB 0..1: hue in turns (0..1), saturation and value 0..1."""
-    high = rgb.max(-1)
-    low = rgb.min(-1)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    high = np.maximum(np.maximum(r, g), b)  # 20x faster than rgb.max(-1) on a 3-wide axis
+    low = np.minimum(np.minimum(r, g), b)
     chroma = high - low
     safe = np.where(chroma > 0, chroma, 1)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     hue = np.where(
         high == r, ((g - b) / safe) % 6, np.where(high == g, (b - r) / safe + 2, (r - g) / safe + 4)
     )
@@ -109,6 +119,36 @@ def box_mean(channel: Array, radius: int) -> Array:
 def local_std(channel: Array, radius: int) -> Array:
     mean = box_mean(channel, radius)
     return np.sqrt(np.maximum(box_mean(channel * channel, radius) - mean * mean, 0.0))
+
+
+#: Paeth's 19 compare-exchanges that leave the median of 9 values in position 4.
+_MEDIAN9_NETWORK = (
+    (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8),
+    (0, 3), (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
+)  # fmt: skip
+
+
+def median3(array: Array) -> Array:
+    """3x3 median of each channel, edges replicated: the same pixels as PIL's MedianFilter(3)
+    but about 13x faster (a sorting network of element-wise min and max, no per-pixel sort)."""
+    h, w = array.shape[:2]
+    padded = np.pad(array, ((1, 1), (1, 1)) + ((0, 0),) * (array.ndim - 2), mode="edge")
+    v = [padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+    for i, j in _MEDIAN9_NETWORK:
+        v[i], v[j] = np.minimum(v[i], v[j]), np.maximum(v[i], v[j])
+    return v[4]
+
+
+def cell_means(channel: Array, grid: int) -> Array:
+    """Means of the non-empty cells of a grid x grid division (cell i spans rows
+    i*h//grid to (i+1)*h//grid), as a flat array: one pass of sums, not grid^2 calls."""
+    h, w = channel.shape
+    rows = np.array([i * h // grid for i in range(grid + 1)])
+    cols = np.array([j * w // grid for j in range(grid + 1)])
+    rows, cols = np.unique(rows), np.unique(cols)  # empty cells (tiny images) dropped
+    sums = np.add.reduceat(np.add.reduceat(channel, rows[:-1], axis=0), cols[:-1], axis=1)
+    counts = np.outer(np.diff(rows), np.diff(cols))
+    return (sums / counts).ravel()
 
 
 def sobel(channel: Array) -> Array:
@@ -222,13 +262,7 @@ def _hue_stats(hue: Array, chroma: Array) -> dict[str, Any]:
 def _saturation_stats(saturation: Array) -> dict[str, Any]:
     """saturation_mean: mean HSV saturation. saturation_spread: 2*std. saturation_contrast:
     the spread between regions: p90 - p10 of the mean saturation of an 8x8 grid of cells."""
-    h, w = saturation.shape
-    cells = [
-        saturation[i * h // 8 : (i + 1) * h // 8, j * w // 8 : (j + 1) * w // 8].mean()
-        for i in range(8)
-        for j in range(8)
-        if (i + 1) * h // 8 > i * h // 8 and (j + 1) * w // 8 > j * w // 8
-    ]
+    cells = cell_means(saturation, 8)
     p10, p90 = np.percentile(cells, [10, 90])
     return {
         "saturation_mean": _unit(saturation.mean()),
@@ -278,8 +312,8 @@ def _blocking_stats(small: Image.Image, lab: Array) -> dict[str, Any]:
     # At half the analysis size: the whole measure costs about 15 ms (a 5x5 median at the
     # full analysis size alone cost 45).
     half = small.resize((max(1, small.width // 2), max(1, small.height // 2)), Image.Resampling.BOX)
-    median = half.filter(ImageFilter.MedianFilter(3)).filter(ImageFilter.MedianFilter(3))
-    smooth = linear_to_lab(_LINEAR_OF_8BIT[np.asarray(median)]) / 100.0
+    median = median3(median3(np.asarray(half)))
+    smooth = linear_to_lab(_LINEAR_OF_8BIT[median]) / 100.0
     h, w, _ = smooth.shape
     scaled = _halved(lab)[:h, :w] / 100.0
     labels, centres = _kmeans(smooth.reshape(-1, 3), BLOCK_COLOURS)
@@ -350,10 +384,12 @@ def _fit_centres(sample: Array, colours: int, rounds: int) -> tuple[Array, Array
     labels = np.zeros(len(sample), dtype=int)
     for _ in range(rounds):
         labels = _nearest(sample, centres)
-        for k in range(colours):
-            members = sample[labels == k]
-            if len(members):
-                centres[k] = members.mean(0)
+        counts = np.bincount(labels, minlength=colours)
+        sums = np.stack(
+            [np.bincount(labels, weights=sample[:, c], minlength=colours) for c in range(3)], 1
+        )
+        filled = counts > 0  # an empty centre stays where it was
+        centres[filled] = sums[filled] / counts[filled, None]
     return centres, labels
 
 
@@ -382,15 +418,7 @@ def patterning(lightness: Array) -> float:
     of cells). About 0.9 for a tiled black-and-white motif, 0.05-0.2 for paintings, near 0
     for flat areas; with `noise` it pulls a verdict towards busy."""
     contrast = local_std(lightness, 4)
-    h, w = contrast.shape
-    cells = np.array(
-        [
-            contrast[i * h // 8 : (i + 1) * h // 8, j * w // 8 : (j + 1) * w // 8].mean()
-            for i in range(8)
-            for j in range(8)
-            if (i + 1) * h // 8 > i * h // 8 and (j + 1) * w // 8 > j * w // 8
-        ]
-    )
+    cells = cell_means(contrast, 8)
     mean = float(cells.mean())
     if mean < 1e-6:
         return 0.0
