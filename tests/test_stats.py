@@ -8,11 +8,11 @@ import shutil
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from stylecore.cli import main
 from stylecore.errors import ImageError
-from stylecore.stats.measure import METRICS, compute_stats
+from stylecore.stats.measure import METRICS, cell_means, compute_stats, median3
 from stylecore.stats.report import draw_report
 from stylecore.stats.store import StatsStore
 from stylecore.studio.folder import Studio
@@ -149,6 +149,25 @@ def test_samples_read_sensibly():
     assert stats(STYLES / "shipwreck.jpg")["verdict_grade"] == "fair"
     assert stats(CONTENTS / "chelsea.png", "content")["verdict_grade"] == "good"
     assert stats(CONTENTS / "rocket.jpg", "content")["verdict_grade"] == "weak"
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 5), (37, 23), (128, 85)])
+def test_fast_filters_match_their_slow_definitions(size):
+    """The sorting-network median is PIL's MedianFilter(3) pixel for pixel, and the one-pass
+    grid means are the per-cell means, empty cells (images under 8 px) dropped."""
+    rng = np.random.default_rng(size[0])
+    rgb = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    slow = np.asarray(Image.fromarray(rgb).filter(ImageFilter.MedianFilter(3)))
+    assert np.array_equal(median3(rgb), slow)
+    channel = rng.random((size[1], size[0]))
+    h, w = channel.shape
+    cells = [
+        channel[i * h // 8 : (i + 1) * h // 8, j * w // 8 : (j + 1) * w // 8].mean()
+        for i in range(8)
+        for j in range(8)
+        if (i + 1) * h // 8 > i * h // 8 and (j + 1) * w // 8 > j * w // 8
+    ]
+    assert np.allclose(cell_means(channel, 8), cells)
 
 
 def test_deterministic():
