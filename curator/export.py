@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -29,10 +30,12 @@ from stylecore.errors import StyleCoreError
 from stylecore.files import UnsafeWrite, check_inside, write_bytes_atomic
 from stylecore.images import load_rgb
 from stylecore.naming import safe_stem
-from stylecore.studio.folder import Studio
+from stylecore.studio.folder import EXPORT_CHOICES, Studio, StudioConfig
 
 from .catalog import RenderRow
+from .painterly import PALETTE, RADIUS_SHARE
 from .ratings import LABEL_BY_NAME
+from .upscale import EXTRA_HINT, UpscaleCancelled, Waifu2x, lanczos, waifu2x_available
 
 #: digiKam's pick labels: 0 none, 1 rejected, 2 pending, 3 accepted.
 PICK_LABELS = {"": 0, "reject": 1, "pick": 3}
@@ -48,10 +51,16 @@ class ExportError(StyleCoreError):
     """An export that cannot go ahead (a conflict, a path outside the destination)."""
 
 
-#: Base layer choices, render orders and mask modes of an export.
-BASES = ("painterly", "none")
-ORDERS = ("detail", "rating")
-MASKS = ("top", "subject")
+class ExportCancelled(ExportError):
+    """The artist cancelled: the files written so far are whole and in the manifest."""
+
+
+#: Base layer choices, render orders, mask modes and upscalers of an export (studio.toml's
+#: [export] table is checked against the same lists).
+BASES = EXPORT_CHOICES["base"]
+ORDERS = EXPORT_CHOICES["order"]
+MASKS = EXPORT_CHOICES["masks"]
+UPSCALERS = EXPORT_CHOICES["upscale"]
 
 
 @dataclass(frozen=True)
@@ -70,14 +79,28 @@ class ExportOptions:
     #: "top": the top render revealed (white mask), every other hidden (black), to be painted
     #: in; "subject": detailed renders revealed on the subject, broad ones around it.
     masks: str = "top"
+    #: How renders are enlarged to the original's size: "lanczos" or "waifu2x" (the extra).
+    upscale: str = "lanczos"
+    #: The painterly base's colours and brush (Kuwahara radius / the longest side).
+    base_colours: int = PALETTE
+    base_brush: float = RADIUS_SHARE
 
     def __post_init__(self) -> None:
         for name, value, choices in (
             ("base", self.base, BASES), ("order", self.order, ORDERS),
-            ("masks", self.masks, MASKS),
+            ("masks", self.masks, MASKS), ("upscale", self.upscale, UPSCALERS),
         ):  # fmt: skip
             if value not in choices:
                 raise ExportError(f"--{name} {value!r}: choose one of {', '.join(choices)}")
+
+    @classmethod
+    def from_config(
+        cls, config: StudioConfig, destination: Path, **overrides: Any
+    ) -> ExportOptions:
+        """The studio's [export] settings, then `overrides` (None values ignored) on top."""
+        values: dict[str, Any] = dict(config.export)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(destination, **values)
 
 
 @dataclass
@@ -210,6 +233,8 @@ def plan_export(
     of ours wrote (an interrupted export resumes without --force)."""
     destination = options.destination
     check_destination(studio, destination)
+    if options.upscale == "waifu2x" and not waifu2x_available():
+        raise ExportError(f"--upscale waifu2x: {EXTRA_HINT}")
     by_content: dict[str, list[RenderRow]] = {}
     for row in rows:
         if row.content:
@@ -262,15 +287,36 @@ def plan_export(
 
 
 def run_export(
-    plan: ExportPlan, studio: Studio, progress: Progress | None = None
+    plan: ExportPlan,
+    studio: Studio,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Write everything the plan lists; returns the manifest.
 
     Every file is written whole or not at all, inside the destination. A render that cannot
     be read is skipped and listed under `failed` (the rest of its photo's stack still comes
     out); the manifest is rewritten after each photo, so an export that stops part-way
-    records what it wrote and a rerun overwrites those files without --force.
+    records what it wrote and a rerun overwrites those files without --force. `cancel`, once
+    set, stops the export at the next render (a waifu2x enlargement at once) and raises
+    ExportCancelled after recording what was written.
     """
+    cancel = cancel or threading.Event()
+    upscaler = Waifu2x(cancel) if plan.options.upscale == "waifu2x" else None
+    try:
+        return _run_export(plan, studio, progress, cancel, upscaler)
+    finally:
+        if upscaler is not None:
+            upscaler.close()
+
+
+def _run_export(
+    plan: ExportPlan,
+    studio: Studio,
+    progress: Progress | None,
+    cancel: threading.Event,
+    upscaler: Waifu2x | None,
+) -> dict[str, Any]:
     report = progress or (lambda done, total, message: None)
     destination = plan.options.destination
     total = sum(len(group.renders) + 1 for group in plan.groups)
@@ -280,6 +326,7 @@ def run_export(
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
         "studio": str(studio.root),
         "complete": False,
+        "upscale": plan.options.upscale,
         "contents": [],
         "failed": [],
         "files": {},
@@ -294,6 +341,9 @@ def run_export(
         }  # fmt: skip
 
     for group in plan.groups:
+        if cancel.is_set():
+            _write_manifest(plan, manifest)
+            raise ExportCancelled(f"export cancelled after {len(manifest['contents'])} photo(s)")
         group.folder.mkdir(parents=True, exist_ok=True)
         _inside(group.folder / "x", destination)  # the folder itself may not lead elsewhere
         original_copy = group.files[0]
@@ -317,13 +367,23 @@ def run_export(
             row: RenderRow, size: tuple[int, int] = size
         ) -> tuple[Image.Image, bytes] | StyleCoreError:
             """Read, resize to the original and encode one render (threads: zlib and Pillow's
-            encoders release the GIL); an unreadable render gives its error."""
+            encoders release the GIL); an unreadable render gives its error. A cancelled
+            export skips the renders not started yet."""
+            if cancel.is_set():
+                return ExportCancelled("export cancelled")
             try:
                 image = load_rgb(studio.renders / row.file)
             except StyleCoreError as exc:
                 return exc
-            if image.size != size:
-                image = image.resize(size, Image.Resampling.LANCZOS)
+            if upscaler is not None:
+                try:
+                    image = upscaler.enlarge(image, size)
+                except UpscaleCancelled:
+                    return ExportCancelled("export cancelled")
+                except StyleCoreError as exc:  # a worker that died: this render fails
+                    return exc
+            else:
+                image = lanczos(image, size)
             return image, _png_bytes(image)
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -331,6 +391,8 @@ def run_export(
             for row, outcome in zip(group.renders, prepared, strict=True):
                 report(done, total, f"{Path(row.file).name}")
                 done += 1
+                if isinstance(outcome, ExportCancelled):
+                    continue  # the check after this photo's renders raises
                 if isinstance(outcome, StyleCoreError):
                     manifest["failed"].append({"source": row.file, "error": str(outcome)})
                     continue
@@ -355,6 +417,9 @@ def run_export(
                         "settings": (row.spec or {}).get("settings"),
                     }
                 )
+        if cancel.is_set():
+            _write_manifest(plan, manifest)
+            raise ExportCancelled(f"export cancelled after {len(manifest['contents'])} photo(s)")
         report(done, total, f"layers for {group.original.name}")
         stem = safe_stem(group.original.stem)
         stack = build_stack(base, stem, layers, plan.options)
@@ -443,7 +508,7 @@ def build_stack(
             layer.mask = mask_image(subject if detailed else 1.0 - subject, size)
     stack = [Layer("original " + stem, photo, _png_bytes(photo))]
     if options.base == "painterly":
-        base = painterly(photo)
+        base = painterly(photo, options.base_colours, options.base_brush)
         stack.append(Layer("base (painterly)", base, _png_bytes(base), mask=base_mask(photo)))
     return [*stack, *(layer for _, layer in placed)]
 

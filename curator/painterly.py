@@ -54,13 +54,16 @@ def _shift(array: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return padded[pad + dy : pad + dy + h, pad + dx : pad + dx + w]
 
 
-def painterly(photo: Image.Image) -> Image.Image:
-    """The base layer: the photo flattened (Kuwahara twice) and posterised to PALETTE colours."""
+def painterly(
+    photo: Image.Image, colours: int = PALETTE, brush: float = RADIUS_SHARE
+) -> Image.Image:
+    """The base layer: the photo flattened (Kuwahara twice, radius `brush` x its longest
+    side) and posterised to `colours` colours."""
     rgb = np.asarray(photo.convert("RGB"), dtype=np.float32) / 255.0
-    radius = max(2, round(max(photo.size) * RADIUS_SHARE))
+    radius = max(2, round(max(photo.size) * brush))
     flat = kuwahara(kuwahara(rgb, radius), radius)
     image = Image.fromarray((np.clip(flat, 0, 1) * 255 + 0.5).astype(np.uint8))
-    return image.quantize(PALETTE, method=Image.Quantize.MEDIANCUT).convert("RGB")
+    return image.quantize(colours, method=Image.Quantize.MEDIANCUT).convert("RGB")
 
 
 def _working_lab(photo: Image.Image, longest: int) -> np.ndarray:

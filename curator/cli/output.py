@@ -8,7 +8,7 @@ from typing import Any
 
 from stylecore.errors import StyleCoreError
 
-from ..service import BASES, MASKS, ORDERS, ExportOptions, SheetOptions
+from ..service import BASES, MASKS, ORDERS, UPSCALERS, ExportCancelled, SheetOptions
 from .common import filter_options, filtered, open_service, studio_argument, view_from_args
 
 
@@ -39,24 +39,29 @@ def add_parsers(commands: Any) -> None:
     export.add_argument("--no-ora", dest="ora", action="store_false", help="no OpenRaster")
     export.add_argument("--no-xmp", dest="xmp", action="store_false", help="no XMP sidecars")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+    # The defaults of these four come from studio.toml's [export] table, then the built-in
+    # ones named in each help.
     export.add_argument(
         "--base",
         choices=BASES,
-        default="painterly",
         help="a painterly copy of the photo above it, masked to its detail (painterly)",
     )
     export.add_argument(
         "--order",
         choices=ORDERS,
-        default="detail",
         help="renders broad at the bottom to detailed on top, or best-rated on top (detail)",
     )
     export.add_argument(
         "--masks",
         choices=MASKS,
-        default="top",
         help="top: the top render revealed, the rest hidden to paint in; subject: detailed "
         "renders on the subject, broad ones around it (top)",
+    )
+    export.add_argument(
+        "--upscale",
+        choices=UPSCALERS,
+        help="how renders are enlarged to the photo's size: lanczos, or waifu2x with the "
+        "optional extra style-curator[upscale] (lanczos)",
     )
     export.add_argument("--dry-run", action="store_true", help="list what would be written")
     export.set_defaults(handler=cmd_export)
@@ -92,9 +97,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "nothing to export: no picks or renders of 3 stars and up "
                 "(or none match the filter)"
             )
-        options = ExportOptions(
+        options = service.export_options(
             args.output, psd=args.psd, ora=args.ora, xmp=args.xmp, force=args.force,
-            base=args.base, order=args.order, masks=args.masks,
+            base=args.base, order=args.order, masks=args.masks, upscale=args.upscale,
         )  # fmt: skip
         plan = service.plan_export(chosen, options, check=not args.dry_run)
         if args.dry_run:
@@ -106,7 +111,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                 note = f"; {len(existing)} exist already and need --force"
             print(f"would write {len(plan.files)} file(s) for {len(chosen)} render(s){note}")
             return 0
-        manifest = service.export(plan)
+        try:
+            manifest = service.export(plan)
+        except KeyboardInterrupt:  # Ctrl+C: the files written so far are whole and listed
+            raise ExportCancelled(
+                f"{args.output}: export interrupted; what was written is in its manifest.json "
+                "and a rerun finishes it"
+            ) from None
     print(
         f"exported {len(chosen)} render(s) of {len(manifest['contents'])} photo(s) to "
         f"{args.output} ({len(plan.files)} files)"

@@ -13,7 +13,16 @@ from stylecore.studio.queue import STATUSES, Job
 from stylecore.studio.registry import LoopRecord
 
 from ..catalog import RenderRow
-from ..export import BASES, MASKS, ORDERS, ExportError, ExportOptions, ExportPlan
+from ..export import (
+    BASES,
+    MASKS,
+    ORDERS,
+    UPSCALERS,
+    ExportCancelled,
+    ExportError,
+    ExportOptions,
+    ExportPlan,
+)
 from ..filtering import (
     GROUPS,
     SORTS,
@@ -42,7 +51,9 @@ __all__ = [
     "ORDERS",
     "SORTS",
     "STATUSES",
+    "UPSCALERS",
     "Changes",
+    "ExportCancelled",
     "ExportError",
     "ExportOptions",
     "ExportPlan",

@@ -783,11 +783,23 @@ class StudioService:
 
         return plan_export(self.studio, self.with_specs(rows), options, check=check)
 
-    def export(self, plan: ExportPlan, progress: Progress | None = None) -> dict[str, Any]:
-        """Carry out an export plan; returns its manifest. Worker-safe."""
+    def export(
+        self,
+        plan: ExportPlan,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, Any]:
+        """Carry out an export plan; returns its manifest. Worker-safe; `cancel`, once set,
+        stops it (ExportCancelled) with what was written recorded."""
         from ..export import run_export
 
-        return run_export(plan, self.studio, progress)
+        return run_export(plan, self.studio, progress, cancel)
+
+    def export_options(self, destination: Path, **overrides: Any) -> ExportOptions:
+        """The studio.toml [export] settings for `destination`, `overrides` on top."""
+        from ..export import ExportOptions
+
+        return ExportOptions.from_config(self.studio.config, destination, **overrides)
 
     def make_sheet(
         self,

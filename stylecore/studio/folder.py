@@ -33,6 +33,14 @@ preset = "final"      # what `curator queue add` uses without --preset
 device = "auto"       # what `curator render` uses without --device
 # max_image_megapixels = 300   # larger photos are refused (a guard against decompression bombs)
 
+[export]              # what `curator export` and the app's export dialog start from
+# base = "painterly"  # or "none": a flattened, posterised copy of the photo above it
+# base_colours = 24   # the base's colours
+# base_brush = 0.005  # the base's brush: its smoothing radius, a share of the longest side
+# order = "detail"    # or "rating": renders broad at the bottom to detailed on top
+# masks = "top"       # or "subject": detailed renders revealed on the subject
+# upscale = "lanczos" # or "waifu2x" (pip install 'style-curator[upscale]')
+
 [presets.preview]     # a quick look: 256 px
 image_size = 256
 num_iterations = 200
@@ -80,6 +88,8 @@ class StudioConfig:
     max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     #: The contact sheet's tile size when the app opens (one of TILE_SIZES).
     tile_size: str = "medium"
+    #: [export]'s keys that studio.toml sets (the export's defaults fill the rest).
+    export: dict[str, Any] = field(default_factory=dict)
 
     def preset(self, name: str | None) -> RenderSettings:
         name = name or self.default_preset
@@ -129,7 +139,21 @@ DEFAULT_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 #: The contact sheet's tile sizes, smallest first (the app's + and - step through them).
 TILE_SIZES = ("tiny", "small", "medium", "large", "huge", "half")
 #: The tables studio.toml may hold.
-TABLES = ("defaults", "presets")
+TABLES = ("defaults", "presets", "export")
+#: [export]: what `curator export` and the app's export dialog start from. The choices are
+#: the export's own (curator.export takes them from here, so the two cannot drift).
+EXPORT_CHOICES: dict[str, tuple[str, ...]] = {
+    "base": ("painterly", "none"),
+    "order": ("detail", "rating"),
+    "masks": ("top", "subject"),
+    "upscale": ("lanczos", "waifu2x"),
+}
+#: [export]'s numeric keys: the painterly base's colours and brush (the Kuwahara radius as a
+#: share of the photo's longest side), with their ranges.
+EXPORT_NUMBERS: dict[str, tuple[float, float, str]] = {
+    "base_colours": (2, 256, "a whole number of colours from 2 to 256, e.g. 24"),
+    "base_brush": (0.001, 0.05, "a share of the photo's longest side, 0.001 to 0.05, e.g. 0.005"),
+}
 
 
 def load_config(path: Path) -> StudioConfig:
@@ -189,7 +213,9 @@ def load_config(path: Path) -> StudioConfig:
             raise StudioError(
                 f"{_where(path, text, f'presets.{name}', bad)}: [presets.{name}] {exc}"
             ) from None
+    export = _export_table(path, text, data.get("export", {}))
     config = StudioConfig(
+        export=export,
         presets=presets,
         default_preset=str(defaults.get("preset", "final")),
         device=str(defaults.get("device", "auto")),
@@ -207,6 +233,30 @@ def load_config(path: Path) -> StudioConfig:
             f"{config.default_preset!r} is not defined"
         )
     return config
+
+
+def _export_table(path: Path, text: str, table: Any) -> dict[str, Any]:
+    """[export], checked: known keys, choices and ranges; each problem names its line."""
+    if not isinstance(table, dict):
+        raise StudioError(f"{_where(path, text, 'export')}: [export] must be a table")
+    for key, value in table.items():
+        where = _where(path, text, "export", key)
+        if key in EXPORT_CHOICES:
+            if value not in EXPORT_CHOICES[key]:
+                raise StudioError(
+                    f"{where}: [export] {key} must be one of {', '.join(EXPORT_CHOICES[key])}"
+                )
+        elif key in EXPORT_NUMBERS:
+            low, high, meaning = EXPORT_NUMBERS[key]
+            number = value if isinstance(value, (int, float)) else None
+            if key == "base_colours" and not isinstance(value, int):
+                number = None
+            if number is None or isinstance(value, bool) or not low <= number <= high:
+                raise StudioError(f"{where}: [export] {key} must be {meaning}")
+        else:
+            known = ", ".join([*EXPORT_CHOICES, *EXPORT_NUMBERS])
+            raise StudioError(f"{where}: unknown key {key!r} in [export]; it takes {known}")
+    return dict(table)
 
 
 class Studio:
