@@ -475,26 +475,11 @@ def build_stack(
 
     for _, layer in renders:
         layer.detail = float(compute_stats(layer.image)["edge_density"])
-    if options.order == "detail":
-        ordered = sorted(renders, key=lambda pair: (pair[1].detail or 0.0, pair[1].name))
-    else:
-        ordered = sorted(renders, key=lambda pair: rank(pair[0]), reverse=True)
-    # Several renders of one style go into a group named after it, kept together where the
-    # group's first render stands.
-    by_style: dict[str, int] = {}
-    for row, _ in ordered:
-        by_style[row.style_name] = by_style.get(row.style_name, 0) + 1
-    placed: list[tuple[RenderRow, Layer]] = []
-    for row, layer in ordered:
-        if by_style[row.style_name] > 1:
-            if any(r.style_name == row.style_name for r, _ in placed):
-                continue
-            members = [pair for pair in ordered if pair[0].style_name == row.style_name]
-            for _, member in members:
-                member.group = safe_stem(row.style_name, 40).replace("-", " ")
-            placed.extend(members)
-        else:
-            placed.append((row, layer))
+    layer_of = {id(row): layer for row, layer in renders}
+    arranged = arrange([(row, layer.detail or 0.0) for row, layer in renders], options.order)
+    placed = [(row, layer_of[id(row)]) for row, _ in arranged]
+    for row, group in arranged:
+        layer_of[id(row)].group = group
     size = photo.size
     white, black = Image.new("L", size, 255), Image.new("L", size, 0)
     subject = subject_map(photo) if options.masks == "subject" and placed else None
@@ -511,6 +496,77 @@ def build_stack(
         base = painterly(photo, options.base_colours, options.base_brush)
         stack.append(Layer("base (painterly)", base, _png_bytes(base), mask=base_mask(photo)))
     return [*stack, *(layer for _, layer in placed)]
+
+
+def arrange(
+    renders: Sequence[tuple[RenderRow, float]], order: str
+) -> list[tuple[RenderRow, str | None]]:
+    """Renders (with their detail measure) bottom to top, each with its group's name (None:
+    top level): broad to detailed, or worst to best rated; several renders of one style go
+    into a group named after it, kept together where the group's first render stands. The
+    export and the dialog's outline of it both arrange with this."""
+    if order == "detail":
+        ordered = sorted(renders, key=lambda pair: (pair[1], layer_name(pair[0])))
+    else:
+        ordered = sorted(renders, key=lambda pair: rank(pair[0]), reverse=True)
+    by_style: dict[str, int] = {}
+    for row, _ in ordered:
+        by_style[row.style_name] = by_style.get(row.style_name, 0) + 1
+    placed: list[tuple[RenderRow, str | None]] = []
+    for row, _ in ordered:
+        if by_style[row.style_name] == 1:
+            placed.append((row, None))
+        elif not any(r.style_name == row.style_name for r, _ in placed):
+            group = safe_stem(row.style_name, 40).replace("-", " ")
+            placed.extend((r, group) for r, _ in ordered if r.style_name == row.style_name)
+    return placed
+
+
+@dataclass(frozen=True)
+class OutlineLayer:
+    """One layer as the export dialog lists it before anything is written."""
+
+    name: str
+    group: str | None
+    #: "detail" (the base: the photo shows through on its detail), "revealed" (white),
+    #: "hidden" (black), "subject" or "surround" (--masks subject), "" (no mask).
+    mask: str
+
+
+def outline(
+    plan: ExportPlan, detail_of: Callable[[RenderRow], float]
+) -> list[tuple[ContentExport, list[OutlineLayer]]]:
+    """Each photo's stack as the export will write it, bottom to top, from the plan alone:
+    `detail_of` gives a render's detail measure (edge density) from its file."""
+    options = plan.options
+    stacks = []
+    for group in plan.groups:
+        layers = [OutlineLayer(f"original {safe_stem(group.original.stem)}", None, "")]
+        if options.base == "painterly":
+            layers.append(OutlineLayer("base (painterly)", None, "detail"))
+        arranged = arrange([(row, detail_of(row)) for row in group.renders], options.order)
+        for index, (row, style_group) in enumerate(arranged):
+            if options.masks == "subject":
+                mask = "subject" if index >= len(arranged) / 2 else "surround"
+            else:
+                mask = "revealed" if index == len(arranged) - 1 else "hidden"
+            layers.append(OutlineLayer(layer_name(row), style_group, mask))
+        stacks.append((group, layers))
+    return stacks
+
+
+def file_counts(plan: ExportPlan) -> str:
+    """What the plan writes, in words: "14 files: 2 originals, 4 renders (PNG), 4 XMP,
+    2 PSD, 2 ORA, the manifest"."""
+    photos = len(plan.groups)
+    renders = sum(len(group.renders) for group in plan.groups)
+    parts = [f"{photos} original{'s' if photos != 1 else ''}", f"{renders} renders (PNG)"]
+    if plan.options.xmp:
+        parts.append(f"{renders} XMP")
+    for kind, wanted in (("PSD", plan.options.psd), ("ORA", plan.options.ora)):
+        if wanted:
+            parts.append(f"{photos} {kind}")
+    return f"{len(plan.files)} files: {', '.join(parts)}, the manifest"
 
 
 def _mask_kind(layer: Layer) -> str | None:

@@ -431,6 +431,46 @@ async def test_export_and_sheet_from_the_app(studio):
         )
 
 
+async def test_the_export_dialog_lists_the_stack_and_return_exports(studio):
+    from textual.widgets import Input, Select, Static
+
+    from curator.app.screens.output import ExportDialog
+
+    from curator.catalog import Catalog, Rating
+
+    with Catalog(studio) as catalog:  # two keepers of one photo: one stack of two renders
+        catalog.scan()
+        chelsea = [row for row in catalog.all() if row.content_name == "chelsea"][:2]
+        catalog.set_ratings({row.id: Rating(4, "", "") for row in chelsea})
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        dialog = app.screen
+
+        def outline() -> str:
+            return str(dialog.query_one("#stack", Static).render())
+
+        await wait_until(pilot, lambda: "files:" in outline(), timeout=30)
+        text = outline()
+        assert "1 original, 2 renders (PNG)" in text and "the manifest" in text
+        assert "base (painterly)" in text and "mask: photo shows on detail" in text
+        assert "mask: white, revealed" in text and "mask: black, paint to reveal" in text
+        assert text.index("mask: white") < text.index("base (painterly)")  # top layer first
+        dialog.query_one("#masks", Select).value = "subject"
+        await wait_until(pilot, lambda: "revealed on the subject" in outline(), timeout=30)
+        destination = studio.root / "exports" / "by-return"
+        field = dialog.query_one("#destination", Input)
+        field.value = str(destination)
+        field.focus()
+        await pilot.press("enter")  # Return in the destination starts the export
+        await wait_until(pilot, lambda: (destination / "manifest.json").exists(), timeout=30)
+        await wait_until(pilot, lambda: not dialog.running, timeout=30)
+        assert "exported 2 render(s) of 1 photo(s)" in str(dialog.query_one("#result").render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportDialog))
+
+
 async def test_previews_show_a_badge_and_promote(studio):
     from curator.app.screens.forms import PromoteForm
 

@@ -23,6 +23,7 @@ from ..export import (
     ExportOptions,
     ExportPlan,
 )
+from ..export import file_counts as export_file_counts
 from ..filtering import (
     GROUPS,
     SORTS,
@@ -36,6 +37,7 @@ from ..filtering import (
 from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, is_keeper
 from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
+from ..upscale import describe as describe_upscale
 from ..watcher import Changes
 from .pictures import clamp_centre, fit_scale, half_blocks, letterbox, zoomed
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
@@ -77,6 +79,8 @@ __all__ = [
     "UnforeseenDatabaseError",
     "ViewSpec",
     "clamp_centre",
+    "describe_upscale",
+    "export_file_counts",
     "filter_warnings",
     "fit_scale",
     "format_filter",

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from stylecore.loops.local import RenderLoop
 
     from ..doctor import DoctorReport
-    from ..export import ExportOptions, ExportPlan
+    from ..export import ContentExport, ExportOptions, ExportPlan, OutlineLayer
     from ..keepers import Chance
     from ..sheets import SheetOptions, SheetResult
 
@@ -794,6 +794,17 @@ class StudioService:
         from ..export import run_export
 
         return run_export(plan, self.studio, progress, cancel)
+
+    def export_outline(self, plan: ExportPlan) -> list[tuple[ContentExport, list[OutlineLayer]]]:
+        """Each photo's layer stack as `plan` would write it (names, groups, masks), bottom
+        to top; renders' detail measured from their files (cached). Worker-safe."""
+        from ..export import outline
+
+        def detail(row: RenderRow) -> float:
+            stats = self.image_stats(self.render_path(row), "style")
+            return float(stats["edge_density"]) if stats else 0.0
+
+        return outline(plan, detail)
 
     def export_options(self, destination: Path, **overrides: Any) -> ExportOptions:
         """The studio.toml [export] settings for `destination`, `overrides` on top."""
