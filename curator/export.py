@@ -471,7 +471,7 @@ def build_stack(
     (broad to detailed, or worst to best rated), each with its mask and group."""
     from stylecore.stats.measure import compute_stats
 
-    from .painterly import base_mask, mask_image, painterly, subject_map
+    from .painterly import base_mask, painterly
 
     for _, layer in renders:
         layer.detail = float(compute_stats(layer.image)["edge_density"])
@@ -480,22 +480,52 @@ def build_stack(
     placed = [(row, layer_of[id(row)]) for row, _ in arranged]
     for row, group in arranged:
         layer_of[id(row)].group = group
-    size = photo.size
-    white, black = Image.new("L", size, 255), Image.new("L", size, 0)
-    subject = subject_map(photo) if options.masks == "subject" and placed else None
-    for index, (_, layer) in enumerate(placed):
-        top = index == len(placed) - 1
-        if subject is None:
-            layer.mask = white if top else black
-        else:
-            # The more detailed half is revealed on the subject, the broad half around it.
-            detailed = index >= len(placed) / 2
-            layer.mask = mask_image(subject if detailed else 1.0 - subject, size)
+    for (_, layer), mask in zip(
+        placed, render_masks(photo, len(placed), options.masks), strict=True
+    ):
+        layer.mask = mask
     stack = [Layer("original " + stem, photo, _png_bytes(photo))]
     if options.base == "painterly":
         base = painterly(photo, options.base_colours, options.base_brush)
         stack.append(Layer("base (painterly)", base, _png_bytes(base), mask=base_mask(photo)))
     return [*stack, *(layer for _, layer in placed)]
+
+
+def reveals_subject(index: int, count: int) -> bool:
+    """With --masks subject: whether the render at `index` of `count` (bottom to top) is of
+    the detailed half, revealed on the subject (the rest are revealed around it). A render
+    alone counts as detailed."""
+    return index >= (count - 1) / 2
+
+
+def render_masks(photo: Image.Image, count: int, masks: str) -> list[Image.Image]:
+    """The masks of `count` renders, bottom to top, at the photo's size: "top" reveals the
+    top render (white) and hides the others (black); "subject" reveals the detailed half on
+    the photo's subject and the broad half around it, soft-edged."""
+    from .painterly import mask_image, subject_map
+
+    size = photo.size
+    if masks != "subject" or count == 0:
+        white, black = Image.new("L", size, 255), Image.new("L", size, 0)
+        return [white if index == count - 1 else black for index in range(count)]
+    subject = subject_map(photo)
+    on, around = mask_image(subject, size), mask_image(1.0 - subject, size)
+    return [on if reveals_subject(index, count) else around for index in range(count)]
+
+
+def stack_preview(photo: Image.Image, render: Image.Image, options: ExportOptions) -> Image.Image:
+    """What the PSD of an export of this render alone shows when opened, at the render's
+    size: the render through its mask over the painterly base through its mask over the
+    photo. The loupe shows it (t); bench/apps.py compares it with the real PSD's composite."""
+    from .painterly import base_mask, painterly
+
+    photo = lanczos(photo.convert("RGB"), render.size)
+    canvas = photo
+    if options.base == "painterly":
+        base = painterly(photo, options.base_colours, options.base_brush)
+        canvas = Image.composite(base, photo, base_mask(photo))
+    (mask,) = render_masks(photo, 1, options.masks)
+    return Image.composite(render.convert("RGB"), canvas, mask)
 
 
 def arrange(
@@ -547,7 +577,7 @@ def outline(
         arranged = arrange([(row, detail_of(row)) for row in group.renders], options.order)
         for index, (row, style_group) in enumerate(arranged):
             if options.masks == "subject":
-                mask = "subject" if index >= len(arranged) / 2 else "surround"
+                mask = "subject" if reveals_subject(index, len(arranged)) else "surround"
             else:
                 mask = "revealed" if index == len(arranged) - 1 else "hidden"
             layers.append(OutlineLayer(layer_name(row), style_group, mask))

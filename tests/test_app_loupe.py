@@ -66,3 +66,48 @@ def test_a_preview_says_what_a_preview_is():
     )
     assert "preview" in text and "512 px" in text and "strength 0.7" in text
     assert "iterations" not in text
+
+
+async def test_the_stack_preview_shows_what_the_psd_will(studio):
+    """t: the render over the painterly base over the photo through the export's masks; with
+    studio.toml's masks = "subject" it differs from the render alone."""
+    import numpy as np
+
+    from stylecore.studio.folder import Studio
+
+    studio.toml.write_text(studio.toml.read_text().replace('# masks = "top"', 'masks = "subject"'))
+    studio = Studio.open(studio.root)  # reads the edited studio.toml
+    assert studio.config.export["masks"] == "subject"
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        loupe = app.screen
+        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: loupe._stack_image is not None, timeout=30)
+        await wait_until(pilot, lambda: "STACK" in caption(app), timeout=20)
+        stack, render = loupe._stack_image, loupe._render_image
+        assert stack.size == render.size
+        expected = app.service.stack_preview(loupe.row)
+        assert np.array_equal(np.asarray(stack), np.asarray(expected))
+        difference = np.abs(np.asarray(stack, float) - np.asarray(render, float)).mean()
+        assert difference > 1  # the photo and base show around the subject
+        # Stepping keeps the stack view and makes the next render's.
+        await pilot.press("right")
+        await wait_until(
+            pilot, lambda: loupe._stack_image is not None and loupe._stack_image is not stack,
+            timeout=30,
+        )  # fmt: skip
+        await pilot.press("o")
+        assert loupe.before and not loupe.stacked and "BEFORE" in caption(app)
+
+
+def test_stack_preview_with_top_masks_is_the_render_itself(studio):
+    from PIL import Image
+
+    from curator.export import ExportOptions, stack_preview
+
+    photo = Image.open(studio.contents / "chelsea.png")
+    render = Image.new("RGB", (96, 64), (200, 30, 40))
+    shown = stack_preview(photo, render, ExportOptions(studio.exports))
+    assert shown.size == render.size and shown.tobytes() == render.tobytes()

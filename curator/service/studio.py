@@ -806,6 +806,20 @@ class StudioService:
 
         return outline(plan, detail)
 
+    def stack_preview(self, row: RenderRow) -> Image.Image:
+        """What opening the PSD of an export of this render shows (its photo, the painterly
+        base and the render through their masks, as studio.toml's [export] sets them), at
+        the render's size. Raises StyleCoreError for an unreadable render or photo, or a
+        render without its photo. Worker-safe."""
+        from ..export import stack_preview
+
+        content = self.content_path(row)
+        if content is None or not content.exists():
+            raise StyleCoreError(f"{row.file}: its content photo is not in the studio")
+        render = load_rgb(self.render_path(row))
+        options = self.export_options(self.studio.exports)
+        return stack_preview(load_rgb(content), render, options)
+
     def export_options(self, destination: Path, **overrides: Any) -> ExportOptions:
         """The studio.toml [export] settings for `destination`, `overrides` on top."""
         from ..export import ExportOptions

@@ -69,6 +69,7 @@ class LoupeScreen(RatingScreen):
             Binding("shift+up,K", "pan(0, -1)", "pan", show=False),
             Binding("shift+down,J", "pan(0, 1)", "pan", show=False),
             Binding("o", "before_after", "before/after"),
+            Binding("t", "stack_preview", "stack"),
         ]
     )
     #: Zoom steps of Z (display pixels per image pixel).
@@ -106,6 +107,9 @@ class LoupeScreen(RatingScreen):
         self.centre = (0.5, 0.5)
         #: Showing the content photo in the render's place (before/after).
         self.before = False
+        #: Showing the export's stack preview in the render's place (t).
+        self.stacked = False
+        self._stack_image: PictureImage | None = None
         self._render_image: PictureImage | None = None
         self._content_image: PictureImage | None = None
 
@@ -169,6 +173,12 @@ class LoupeScreen(RatingScreen):
                     f" y {max(0, cy - view_h / 2):.0%}-{min(1, cy + view_h / 2):.0%}"
                 )
         which = "  [reverse] BEFORE: the photo [/]" if self.before else ""
+        if self.stacked:
+            which = (
+                "  [reverse] STACK: as the exported PSD opens [/]"
+                if self._stack_image is not None
+                else "  [dim]making the stack preview...[/]"
+            )
         self.query_one("#caption", Static).update(
             f"{caption_markup(row)}   [dim]{row.file}  ({self.index + 1}/{len(self.rows)})[/]"
             f"\n[b]{shown}[/]{where}{which}"
@@ -213,6 +223,9 @@ class LoupeScreen(RatingScreen):
         """The decoded render and its photo at the render's size, for zoom and before/after."""
         same_size = self._render_image is not None and self._render_image.size == render.size
         self._render_image, self._content_image = render, before
+        self._stack_image = None  # made again for this render when asked for
+        if self.stacked:
+            self.make_stack_preview(self.row)
         if not same_size:
             self.centre = (0.5, 0.5)  # the zoom point follows only between renders of one size
 
@@ -225,6 +238,8 @@ class LoupeScreen(RatingScreen):
         if picture_id == "#render":
             if self.before and self._content_image is not None:
                 image, key = self._content_image, ("before", key)
+            elif self.stacked and self._stack_image is not None:
+                image, key = self._stack_image, ("stack", key)
             picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, message, key)
         if picture_id == "#render":
@@ -252,16 +267,16 @@ class LoupeScreen(RatingScreen):
 
     def _redraw_render(self) -> None:
         picture = self.query_one("#render", Picture)
-        image = (
-            self._content_image
-            if self.before and self._content_image is not None
-            else self._render_image
-        )
+        image, kind = self._render_image, "render"
+        if self.before and self._content_image is not None:
+            image, kind = self._content_image, "before"
+        elif self.stacked and self._stack_image is not None:
+            image, kind = self._stack_image, "stack"
         if image is None:
             return
         if self.zoom is not None:
             self.centre = clamp_centre(image.size, picture.box_pixels(), self.zoom, self.centre)
-        key = ("before" if self.before else "render", self.row.id)
+        key = (kind, self.row.id)
         picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, "", key)
         self.update_caption()
@@ -296,4 +311,36 @@ class LoupeScreen(RatingScreen):
             self.notify("the content photo of this render cannot be shown", severity="warning")
             return
         self.before = not self.before
+        self.stacked = False
         self._redraw_render()
+
+    def action_stack_preview(self) -> None:
+        """t: what opening the exported PSD shows with this render on top (the photo, the
+        painterly base and the render through their masks, as studio.toml's [export] says),
+        in the render's place; t again for the render alone."""
+        self.stacked = not self.stacked
+        self.before = False
+        if self.stacked and self._stack_image is None:
+            self.update_caption()
+            self.make_stack_preview(self.row)
+            return
+        self._redraw_render()
+
+    @work(thread=True, exclusive=True, group="stack-preview")
+    def make_stack_preview(self, row: RenderRow) -> None:
+        try:
+            image = self.capp.service.stack_preview(row)
+        except StyleCoreError as exc:
+            self.app.call_from_thread(self._no_stack, str(exc))
+            return
+        self.app.call_from_thread(self._stack_made, row.id, image)
+
+    def _stack_made(self, render_id: int, image: PictureImage) -> None:
+        if render_id == self.row.id and self.is_attached:
+            self._stack_image = image
+            self._redraw_render()
+
+    def _no_stack(self, message: str) -> None:
+        self.stacked = False
+        self.notify(f"no stack preview: {message}", severity="warning")
+        self.update_caption()
