@@ -435,7 +435,6 @@ async def test_the_export_dialog_lists_the_stack_and_return_exports(studio):
     from textual.widgets import Input, Select, Static
 
     from curator.app.screens.output import ExportDialog
-
     from curator.catalog import Catalog, Rating
 
     with Catalog(studio) as catalog:  # two keepers of one photo: one stack of two renders
