@@ -23,6 +23,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,21 +56,87 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:  # ty
 
 
 def gimp_layers(psd: Path) -> str:
+    """GIMP's own reading of a PSD: its size, every layer (inside groups too, top first as
+    GIMP lists them), and how many carry a layer mask (gimp-layer-get-mask)."""
     script = f"""
+    (define (walk items)
+      (apply append
+        (map (lambda (l)
+               (if (= 1 (car (gimp-item-is-group l)))
+                   (cons l (walk (vector->list (cadr (gimp-item-get-children l)))))
+                   (list l)))
+             items)))
     (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE "{psd}" "{psd}")))
-           (layers (vector->list (cadr (gimp-image-get-layers image))))
+           (layers (walk (vector->list (cadr (gimp-image-get-layers image)))))
+           (masked (length (filter (lambda (l) (not (= -1 (car (gimp-layer-get-mask l)))))
+                                   layers)))
            (names (map (lambda (l) (car (gimp-item-get-name l))) layers)))
       (gimp-message (string-append "size " (number->string (car (gimp-image-width image)))
                                    "x" (number->string (car (gimp-image-height image)))
-                                   " layers " (number->string (length layers)) ": "
+                                   " layers " (number->string (length layers))
+                                   " masks " (number->string masked) ": "
                                    (apply string-append
                                           (map (lambda (n) (string-append n " | ")) names)))))
     """
     done = run(["gimp", "-i", "-c", "-b", script, "-b", "(gimp-quit 0)"])
     lines = [line for line in (done.stdout + done.stderr).splitlines() if "size " in line]
-    return (
-        lines[-1].split(": ", 1)[-1] if lines else f"GIMP said nothing useful: {done.stderr[-300:]}"
-    )
+    return lines[-1].split("size ", 1)[-1] if lines else f"GIMP said nothing: {done.stderr[-300:]}"
+
+
+def composite_against_preview(studio: Studio, row, work: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """Export one render alone (top masks, then subject masks), flatten each PSD with Krita
+    and with psd-tools, and compare both with the loupe's stack preview at the render's size:
+    mean absolute difference in 8-bit levels."""
+    from psd_tools import PSDImage
+
+    from curator.export import stack_preview
+
+    lines = []
+    render = Image.open(studio.renders / row.file).convert("RGB")
+    photo = Image.open(studio.resolve(row.content)).convert("RGB")
+    for masks in ("top", "subject"):
+        out = work / f"alone-{masks}"
+        options = ExportOptions(out, ora=False, xmp=False, masks=masks, force=True)
+        _, manifest = export_renders(studio, [row], options)
+        psd = out / manifest["contents"][0]["psd"]
+        preview = np.asarray(stack_preview(photo, render, options), dtype=float)
+        flattened = {"psd-tools": PSDImage.open(psd).composite().convert("RGB")}
+        if shutil.which("krita") and shutil.which("xvfb-run"):
+            target = work / f"krita-alone-{masks}.png"
+            if isinstance(krita_export(psd, target), tuple):
+                flattened["Krita"] = Image.open(target).convert("RGB")
+        for who, image in flattened.items():
+            small = np.asarray(image.resize(render.size, Image.Resampling.BOX), dtype=float)
+            lines.append(
+                f"stack preview vs {who}'s composite of the PSD (--masks {masks}): mean"
+                f" absolute difference {np.abs(small - preview).mean():.2f} levels of 255"
+            )
+    return lines
+
+
+def waifu2x_times(studio: Studio, row, work: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """waifu2x (the extra) 2x of one 512 px render, and Lanczos for scale."""
+    from curator.upscale import Waifu2x, waifu2x_available
+
+    if not waifu2x_available():
+        return ["waifu2x: the extra is not installed (pip install 'style-curator[upscale]')"]
+    render = Image.open(studio.renders / row.file).convert("RGB")
+    size = (render.width * 2, render.height * 2)
+    with Waifu2x() as upscaler:
+        started = time.perf_counter()
+        upscaler.enlarge(render, size)
+        first = time.perf_counter() - started  # with the worker's start and model load
+        started = time.perf_counter()
+        enlarged = upscaler.enlarge(render, size)
+        second = time.perf_counter() - started
+    enlarged.save(work / "waifu2x-2x.png")
+    started = time.perf_counter()
+    render.resize(size, Image.Resampling.LANCZOS).save(work / "lanczos-2x.png")
+    lanczos = time.perf_counter() - started
+    return [
+        f"waifu2x 2x of a {render.width}x{render.height} render: {second:.1f} s"
+        f" ({first:.1f} s for the first, with the worker's start); Lanczos {lanczos:.2f} s"
+    ]
 
 
 def krita_export(source: Path, target: Path) -> tuple[int, int] | str:
@@ -123,10 +190,11 @@ def main() -> int:
     for entry in manifest["contents"]:
         original = Image.open(out / entry["original"]).size
         psd, ora = out / entry["psd"], out / entry["ora"]
-        expected = 1 + len(entry["renders"])
+        groups = {layer["group"] for layer in entry["stack"] if layer["group"]}
+        expected = len(entry["stack"]) + len(groups)
         if shutil.which("gimp"):
             print(f"GIMP {entry['psd']}: {gimp_layers(psd)} (expected {original[0]}x{original[1]},"
-                  f" {expected} layers)")  # fmt: skip
+                  f" {expected} layers and groups, a mask on each render and the base)")  # fmt: skip
         if shutil.which("krita") and shutil.which("xvfb-run"):
             for source in (ora, psd):
                 size = krita_export(source, work / f"krita-{source.stem}-{source.suffix[1:]}.png")
@@ -158,6 +226,10 @@ def main() -> int:
         pages = sorted(work.glob("sheet-*.png"))
         print(f"pdftoppm: page 1 of the sheet as {pages[0].name if pages else 'nothing'}"
               f" {Image.open(pages[0]).size if pages else ''}")  # fmt: skip
+    for line in composite_against_preview(studio, picks[0], work):
+        print(line)
+    for line in waifu2x_times(studio, picks[0], work):
+        print(line)
     print(f"(files in {work})")
     return 0
 

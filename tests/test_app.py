@@ -216,6 +216,9 @@ async def test_rerun_with_a_new_seed_and_with_edited_settings(studio):
         await wait_until(
             pilot, lambda: isinstance(app.screen, RerunForm) and app.screen.query("#queue")
         )
+        named = str(app.screen.query_one("#rerun-of").render())  # it says which render it reruns
+        assert f"{original.content_name} × {original.style_name}" in named
+        assert original.file in named
         field = app.screen.query_one("#field-num_iterations")
         field.value = "77"
         app.screen.query_one("#field-image_size").value = "96"

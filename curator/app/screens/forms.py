@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,13 +42,22 @@ class RerunForm(ModalScreen[dict[str, Any] | None]):
     #rerun-buttons { height: 3; align-horizontal: right; }
     """
 
-    def __init__(self, settings: RenderSettings) -> None:
+    def __init__(
+        self, settings: RenderSettings, content: str = "", style: str = "", file: str = ""
+    ) -> None:
         super().__init__()
         self.settings = settings
+        #: Which render is rerun, said at the top so the artist knows what the form changes.
+        self.subject = f"{content} × {style}" if content or style else ""
+        self.file = file
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rerun"):
             yield Static("[b]Rerun with edited settings[/]")
+            if self.subject:
+                yield Static(
+                    f"[b]{escape(self.subject)}[/]\n[dim]{escape(self.file)}[/]", id="rerun-of"
+                )
             with Grid():
                 for name, label in RERUN_FIELDS:
                     yield Label(label)

@@ -15,7 +15,12 @@ from stylecore.errors import StyleCoreError
 from ...service import LABELS
 from .base import CuratorScreen
 
-RATING_KEYS = [Binding(str(n), f"rate({n})", f"{n}★", show=n in (0, 5)) for n in range(6)]
+#: One footer entry, "0-5 stars", stands for the six digit keys (room at 100 columns).
+RATING_KEYS = [
+    Binding(str(n), f"rate({n})", "stars" if n == 5 else f"{n}★", show=n == 5,
+            key_display="0-5" if n == 5 else None)
+    for n in range(6)
+]  # fmt: skip
 LABEL_KEYS = [
     Binding(str(key), f"label('{name}')", name, show=False)
     for key, name in zip(range(6, 10), LABELS[1:5], strict=True)
