@@ -194,7 +194,7 @@ def main() -> int:
         expected = len(entry["stack"]) + len(groups)
         if shutil.which("gimp"):
             print(f"GIMP {entry['psd']}: {gimp_layers(psd)} (expected {original[0]}x{original[1]},"
-                  f" {expected} layers and groups, a mask on each render and the base)")  # fmt: skip
+                  f" {expected} layers and groups, masks on the renders and the base)")  # fmt: skip
         if shutil.which("krita") and shutil.which("xvfb-run"):
             for source in (ora, psd):
                 size = krita_export(source, work / f"krita-{source.stem}-{source.suffix[1:]}.png")

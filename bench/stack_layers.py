@@ -84,7 +84,8 @@ def main() -> int:
     sheet.paste(thumb(psd.composite()), (10, y + 14))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.out, quality=85)
-    print(f"{args.out}: {len(layers)} layers, bottom to top: " + ", ".join(la.name for la in layers))
+    names = ", ".join(layer.name for layer in layers)
+    print(f"{args.out}: {len(layers)} layers, bottom to top: {names}")
     print(f"(files in {work})")
     return 0
 
