@@ -496,3 +496,23 @@ async def test_previews_show_a_badge_and_promote(studio):
         await pilot.press("P")  # not a preview and nothing marked: a warning, no dialog
         await pilot.pause()
         assert not isinstance(app.screen, PromoteForm)
+
+
+async def test_checkboxes_read_ticked_or_not_in_darkroom(studio):
+    """Unticked is an empty box (the X in the box's colour); ticked an X that stands out."""
+    from textual.widgets import Checkbox
+
+    from curator.app.screens.output import ExportDialog
+
+    app = make_app(studio, theme="darkroom")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        ticked = app.screen.query_one("#psd", Checkbox)
+        unticked = app.screen.query_one("#force", Checkbox)
+        await wait_until(pilot, lambda: ticked.value and not unticked.value)
+        off = unticked.get_component_rich_style("toggle--button")
+        on = ticked.get_component_rich_style("toggle--button")
+        assert off.color.triplet == off.bgcolor.triplet  # nothing drawn in the box
+        glyph, box = on.color.triplet, on.bgcolor.triplet
+        assert sum(abs(a - b) for a, b in zip(glyph, box, strict=True)) > 60

@@ -38,6 +38,13 @@ class CuratorApp(App[None]):
     TITLE = "curator"
     CSS = """
     Screen { background: $background; }
+    /* A checkbox reads at a glance in every theme: unticked is an empty box (the X drawn in
+       the box's own colour), ticked a bold X in the success colour. Textual's default draws
+       both as an X, told apart only by a shade that darkroom's greys wash out. */
+    Checkbox > .toggle--button { color: $panel-lighten-2; background: $panel-lighten-2; }
+    Checkbox.-on > .toggle--button {
+        color: $success; background: $panel-lighten-2; text-style: bold;
+    }
     """
 
     def __init__(
