@@ -516,3 +516,21 @@ async def test_checkboxes_read_ticked_or_not_in_darkroom(studio):
         assert off.color.triplet == off.bgcolor.triplet  # nothing drawn in the box
         glyph, box = on.color.triplet, on.bgcolor.triplet
         assert sum(abs(a - b) for a, b in zip(glyph, box, strict=True)) > 60
+
+
+async def test_a_re_sort_keeps_the_page_full(studio):
+    """`s` keeps the cursor on its render; when that render moves to the last row, the page
+    shows the rows above it, not the render alone on the top row over blank space."""
+    from .studio_factory import add_renders
+
+    add_renders(studio, 36, start=12)
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.items) == 48)
+        first = grid.current.id
+        await pilot.press("s")  # newest -> oldest: the cursor's render is now the last
+        await wait_until(pilot, lambda: app.screen.view_spec.sort == "oldest")
+        assert grid.current.id == first and grid.cursor == len(grid.items) - 1
+        shown = grid._rows_height(grid.top, len(grid.layout_rows))
+        assert grid.top > 0 and shown >= grid.size.height - grid.tile.height
