@@ -534,3 +534,21 @@ async def test_a_re_sort_keeps_the_page_full(studio):
         assert grid.current.id == first and grid.cursor == len(grid.items) - 1
         shown = grid._rows_height(grid.top, len(grid.layout_rows))
         assert grid.top > 0 and shown >= grid.size.height - grid.tile.height
+
+
+async def test_grouping_shows_the_cursor_s_group_title(studio):
+    from .studio_factory import add_renders
+
+    add_renders(studio, 36, start=12)
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.items) == 48)
+        await pilot.press("pagedown", "down", "right")  # a render on a scrolled page
+        await pilot.press("g")  # grouped by style
+        await wait_until(pilot, lambda: app.screen.view_spec.group != "none")
+        cursor_row = grid._row_of_item[grid.cursor]
+        title = cursor_row - 1
+        while grid.layout_rows[title].header is None:
+            title -= 1
+        assert grid.top <= title  # the title of the cursor's group is on screen
