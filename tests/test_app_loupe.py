@@ -111,3 +111,29 @@ def test_stack_preview_with_top_masks_is_the_render_itself(studio):
     render = Image.new("RGB", (96, 64), (200, 30, 40))
     shown = stack_preview(photo, render, ExportOptions(studio.exports))
     assert shown.size == render.size and shown.tobytes() == render.tobytes()
+
+
+def test_the_render_histogram_counts_clipping():
+    from PIL import Image
+
+    from curator.service import histogram_lines
+
+    half = Image.new("RGB", (40, 10), (0, 0, 0))
+    half.paste((255, 255, 255), (0, 0, 10, 10))  # a quarter white, the rest black
+    lines = {name: (bars, dark, light) for name, bars, dark, light in histogram_lines(half, 16)}
+    assert set(lines) == {"value", "red", "green", "blue"}
+    bars, dark, light = lines["value"]
+    assert (dark, light) == (0.75, 0.25)
+    assert bars[0] == "█" and bars[-1] == "▃" and bars[1:-1].strip() == ""
+
+
+async def test_the_loupe_shows_the_render_histogram(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        loupe = app.screen
+        histogram = loupe.query_one("#histogram")
+        await wait_until(pilot, lambda: "histogram" in str(histogram.render()), timeout=20)
+        text = str(histogram.render())
+        assert "dark%" in text and "light%" in text
+        assert [line[:2] for line in text.splitlines()[1:]] == ["V ", "R ", "G ", "B "]

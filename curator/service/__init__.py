@@ -39,7 +39,7 @@ from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
 from ..upscale import describe as describe_upscale
 from ..watcher import Changes
-from .pictures import clamp_centre, fit_scale, half_blocks, letterbox, zoomed
+from .pictures import clamp_centre, fit_scale, half_blocks, histogram_lines, letterbox, zoomed
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -85,6 +85,7 @@ __all__ = [
     "fit_scale",
     "format_filter",
     "half_blocks",
+    "histogram_lines",
     "is_keeper",
     "letterbox",
     "parse_filter",

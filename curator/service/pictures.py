@@ -127,3 +127,31 @@ def half_blocks(image: Image.Image, cells: tuple[int, int]) -> list[list[int]]:
     blocks = (packed[0::2] << 24) | packed[1::2]
     rows: list[list[int]] = blocks.tolist()
     return rows
+
+
+#: Block glyphs for a histogram bar's height, empty to full.
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+def histogram_lines(image: Image.Image, bins: int = 32) -> list[tuple[str, str, float, float]]:
+    """The render's own histogram as text, one line per channel (value, then R, G, B): each
+    line is (name, bars, clipped dark share, clipped light share). Value is Rec. 709 luma; a
+    pixel counts as clipped at 0 or 255. Bars are scaled per channel to its tallest bin, so a
+    narrow tonal range shows as a narrow hump."""
+    rgb = np.asarray(image.convert("RGB"))
+    luma = (rgb @ np.array([0.2126, 0.7152, 0.0722])).round().astype(np.uint8)
+    channels = [
+        ("value", luma),
+        ("red", rgb[..., 0]),
+        ("green", rgb[..., 1]),
+        ("blue", rgb[..., 2]),
+    ]
+    lines = []
+    for name, channel in channels:
+        counts = np.bincount(channel.ravel(), minlength=256)
+        binned = counts.reshape(bins, 256 // bins).sum(1)
+        top = max(1, int(binned.max()))
+        bars = "".join(_BARS[round(8 * count / top)] for count in binned)
+        total = max(1, channel.size)
+        lines.append((name, bars, counts[0] / total, counts[255] / total))
+    return lines

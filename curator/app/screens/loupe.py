@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import PictureImage, RenderRow, ThumbError, clamp_centre
+from ...service import PictureImage, RenderRow, ThumbError, clamp_centre, histogram_lines
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen, in_order
@@ -53,6 +53,18 @@ def describe_settings(
     return "\n".join(lines)
 
 
+def histogram_text(image: PictureImage) -> str:
+    """The render's histogram as lines of text (value, R, G, B) with the percentage of pixels
+    clipped at black and white: it reads in half-cell and fits the side panel at 100x30 (30
+    columns), like the verdict. A clipped share of 1% or more is bold."""
+    lines = ["[b]histogram[/]" + " " * 9 + "[dim] dark%light%[/]"]  # clipped, over the columns
+    for name, bars, dark, light in histogram_lines(image, bins=16):
+        warn = "[b]" if max(dark, light) >= 0.01 else ""
+        end = "[/]" if warn else ""
+        lines.append(f"{name[0].upper()} {bars}{warn}{100 * dark:6.1f}{100 * light:6.1f}{end}")
+    return "\n".join(lines)
+
+
 class LoupeScreen(RatingScreen):
     """Enter or space on the contact sheet; the same keys rate here."""
 
@@ -86,6 +98,7 @@ class LoupeScreen(RatingScreen):
     #sources > Picture { width: 1fr; height: 12; border: round $panel-lighten-2; }
     #report { height: 18; border: round $panel-lighten-2; }
     #info { height: auto; padding: 0 1; }
+    #histogram { height: auto; padding: 0 1; margin-top: 1; }
     #caption { height: 3; padding: 0 1; background: $panel; }
     """
 
@@ -126,6 +139,7 @@ class LoupeScreen(RatingScreen):
                     yield Picture(id="content")
                     yield Picture(id="style")
                 yield Static("", id="info")
+                yield Static("", id="histogram")
                 yield Picture(id="report")
         yield Footer()
 
@@ -149,6 +163,7 @@ class LoupeScreen(RatingScreen):
         self.query_one("#info", Static).update(info)
         for picture_id in ("#render", "#content", "#style", "#report"):
             self.query_one(picture_id, Picture).show(None)
+        self.query_one("#histogram", Static).update("")
         self.load_pictures(row)
 
     def update_caption(self) -> None:
@@ -200,6 +215,8 @@ class LoupeScreen(RatingScreen):
             try:
                 if picture_id == "#render":
                     image = service.load_image(path)
+                    text = histogram_text(image)
+                    self.app.call_from_thread(self._show_histogram, row.id, text)
                     content = service.content_path(row)
                     before = None
                     if content is not None and content.exists():
@@ -218,6 +235,10 @@ class LoupeScreen(RatingScreen):
         self.app.call_from_thread(
             self._show, "#report", report, "style statistics not measured yet", ("report", row.id)
         )
+
+    def _show_histogram(self, render_id: int, text: str) -> None:
+        if self.is_attached and render_id == self.row.id:
+            self.query_one("#histogram", Static).update(text)
 
     def _keep(self, render: PictureImage, before: PictureImage | None) -> None:
         """The decoded render and its photo at the render's size, for zoom and before/after."""
