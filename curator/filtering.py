@@ -32,6 +32,8 @@ class Filter:
     picked: bool = False
     rejected: bool = False
     unflagged: bool = False
+    #: Rejects left out (the "rejects hidden" chip); `rejected` shows only them.
+    norejects: bool = False
     min_stars: int = 0
     max_stars: int = 5
     label: str = ""
@@ -48,6 +50,8 @@ class Filter:
         if self.rejected and row.flag != "reject":
             return False
         if self.unflagged and row.flag:
+            return False
+        if self.norejects and row.flag == "reject":
             return False
         if not self.min_stars <= row.stars <= self.max_stars:
             return False
@@ -71,7 +75,7 @@ class Filter:
 
 
 #: Words that switch on one of the filter's yes/no conditions.
-FLAG_WORDS = ("unrated", "picked", "rejected", "unflagged")
+FLAG_WORDS = ("unrated", "picked", "rejected", "unflagged", "norejects")
 
 _STARS = re.compile(r"^(?:stars)?(>=|<=|>|<|=|\*)(\d)$")
 #: Every word with a meaning of its own, for "did you mean" when a word looks like a typo.
@@ -143,7 +147,7 @@ def filter_warnings(text: str) -> list[str]:
 
 def format_filter(spec: Filter) -> str:
     """The filter back in the one-line language (parse_filter(format_filter(f)) == f)."""
-    parts = [name for name in ("unrated", "picked", "rejected", "unflagged") if getattr(spec, name)]
+    parts = [name for name in FLAG_WORDS if getattr(spec, name)]
     if spec.engine:
         parts.append("preview" if spec.engine == "preview" else "final")
     if spec.min_stars and spec.min_stars == spec.max_stars:
@@ -160,6 +164,60 @@ def format_filter(spec: Filter) -> str:
     if spec.style:
         parts.append(f"style:{spec.style}")
     return " ".join([*parts, *spec.text])
+
+
+#: The one-key filter chips (after `f` in the app): key -> (chip, what it toggles).
+CHIP_KEYS: dict[str, tuple[str, str]] = {
+    **{str(n): (f"stars:{n}", f"{n} stars and up") for n in range(1, 6)},
+    "p": ("picked", "picks only"),
+    "x": ("rejects", "rejects: hidden, only, shown"),
+    "u": ("unrated", "unrated only"),
+    "v": ("engine", "previews, finals, both"),
+    "0": ("clear", "clear the chips"),
+}
+
+
+def toggle_chip(spec: Filter, chip: str) -> Filter:
+    """`spec` with one chip toggled: stars:N sets "N stars and up" (again: off); picked and
+    unrated switch; rejects cycle shown -> hidden -> only; engine cycles both -> previews ->
+    finals; clear drops every chip and keeps the typed words and key: terms."""
+    if chip.startswith("stars:"):
+        value = int(chip[6:])
+        if spec.min_stars == value and spec.max_stars == 5:
+            return replace(spec, min_stars=0)
+        return replace(spec, min_stars=value, max_stars=5)
+    if chip == "picked":
+        return replace(spec, picked=not spec.picked, unrated=False)
+    if chip == "unrated":
+        return replace(spec, unrated=not spec.unrated, picked=False)
+    if chip == "rejects":
+        if spec.rejected:
+            return replace(spec, rejected=False, norejects=False)
+        if spec.norejects:
+            return replace(spec, rejected=True, norejects=False)
+        return replace(spec, norejects=True)
+    if chip == "engine":
+        following = {"": "preview", "preview": "gatys", "gatys": ""}
+        return replace(spec, engine=following[spec.engine])
+    if chip == "clear":
+        return Filter(label=spec.label, content=spec.content, style=spec.style, text=spec.text)
+    raise ValueError(f"unknown filter chip {chip!r}")
+
+
+def chips(spec: Filter) -> list[str]:
+    """The active one-key conditions as short chip labels, for the header."""
+    out = []
+    if spec.min_stars and spec.max_stars == 5:
+        out.append(f"★≥{spec.min_stars}")
+    elif spec.min_stars or spec.max_stars < 5:
+        out.append(f"★{spec.min_stars}-{spec.max_stars}")
+    out += [label for flag, label in (
+        ("picked", "picks"), ("unrated", "unrated"), ("unflagged", "unflagged"),
+        ("norejects", "no rejects"), ("rejected", "rejects only"),
+    ) if getattr(spec, flag)]  # fmt: skip
+    if spec.engine:
+        out.append("previews" if spec.engine == "preview" else "finals")
+    return out
 
 
 @dataclass(frozen=True)

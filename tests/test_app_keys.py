@@ -96,3 +96,25 @@ async def test_closing_the_prompt_hands_keys_back_to_the_grid_at_once(studio):
         burst(app, ["/", "a", "escape", "p"])
         await wait_until(pilot, lambda: ratings_on_disk(studio)[first][1] == "pick", timeout=20)
         assert screen.view_spec.filter == parse_filter("")
+
+
+async def test_filter_chip_keys_sent_back_to_back_filter_and_never_rate(studio):
+    """f 3, f x, f v at once: three chips in the header, no rating; f 0 clears them."""
+    from curator.service import chips
+
+    app = make_app(studio)
+    before = ratings_on_disk(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        burst(app, ["f", "3", "f", "x", "f", "v"])
+        await wait_until(pilot, lambda: len(chips(screen.view_spec.filter)) == 3, timeout=20)
+        await settle(pilot)
+        spec = screen.view_spec.filter
+        assert (spec.min_stars, spec.norejects, spec.engine) == (3, True, "preview")
+        status = str(screen.query_one("#status").render())
+        assert "★≥3" in status and "no rejects" in status and "previews" in status
+        burst(app, ["f", "0", "f", "escape"])
+        await wait_until(pilot, lambda: not screen.view_spec.filter.active, timeout=20)
+        await settle(pilot)
+        assert isinstance(app.screen, SheetScreen)
+    assert ratings_on_disk(studio) == before  # the 3 and the 0 were chips, not stars

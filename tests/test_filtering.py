@@ -80,3 +80,36 @@ def test_words_that_look_like_typos_are_reported_not_silently_searched():
     assert "unknown key" in notes[1]
     assert "labels are" in notes[2]
     assert "only stars compare" in notes[3]
+
+
+def test_filter_chips_toggle_and_cycle():
+    from curator.filtering import chips, toggle_chip
+
+    spec = parse_filter("cat style:starry")
+    spec = toggle_chip(spec, "stars:3")
+    assert spec.min_stars == 3 and chips(spec) == ["★≥3"]
+    assert toggle_chip(spec, "stars:3").min_stars == 0  # again: off
+    assert toggle_chip(spec, "stars:4").min_stars == 4
+    rejects = [spec]
+    for _ in range(3):
+        rejects.append(toggle_chip(rejects[-1], "rejects"))
+    assert [(s.norejects, s.rejected) for s in rejects] == [
+        (False, False),
+        (True, False),
+        (False, True),
+        (False, False),
+    ]
+    engines = [spec]
+    for _ in range(3):
+        engines.append(toggle_chip(engines[-1], "engine"))
+    assert [s.engine for s in engines] == ["", "preview", "gatys", ""]
+    busy = toggle_chip(toggle_chip(toggle_chip(spec, "picked"), "rejects"), "engine")
+    assert chips(busy) == ["★≥3", "picks", "no rejects", "previews"]
+    cleared = toggle_chip(busy, "clear")
+    assert chips(cleared) == [] and cleared.text == ("cat",) and cleared.style == "starry"
+    assert parse_filter(format_filter(busy)) == busy  # the chips read back as typed words
+
+
+def test_norejects_leaves_rejects_out():
+    rows = [row(1, flag="reject"), row(2, flag="pick"), row(3)]
+    assert [r.flag for r in rows if parse_filter("norejects").matches(r)] == ["pick", ""]

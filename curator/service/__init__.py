@@ -25,14 +25,17 @@ from ..export import (
 )
 from ..export import file_counts as export_file_counts
 from ..filtering import (
+    CHIP_KEYS,
     GROUPS,
     SORTS,
     Filter,
     Group,
     ViewSpec,
+    chips,
     filter_warnings,
     format_filter,
     parse_filter,
+    toggle_chip,
 )
 from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, is_keeper
 from ..sheets import SheetOptions, SheetResult
@@ -44,6 +47,7 @@ from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
     "BASES",
+    "CHIP_KEYS",
     "FLAGS",
     "GROUPS",
     "LABELS",
@@ -78,6 +82,7 @@ __all__ = [
     "ThumbError",
     "UnforeseenDatabaseError",
     "ViewSpec",
+    "chips",
     "clamp_centre",
     "describe_upscale",
     "export_file_counts",
@@ -89,5 +94,6 @@ __all__ = [
     "is_keeper",
     "letterbox",
     "parse_filter",
+    "toggle_chip",
     "zoomed",
 ]

@@ -19,7 +19,10 @@ KEYS = """\
   6 7 8 9           red, yellow, green, blue label (again to remove)
   ctrl+z, ctrl+y    undo, redo of ratings, flags and labels
   a                 auto-advance after rating (on/off)
-  /                 filter: unrated picked rejected stars>=3 style:NAME content:NAME label:red
+  /                 filter: unrated picked rejected norejects stars>=3 preview final
+                    style:NAME content:NAME label:red (other words search file names)
+  f then a key      filter chips: 1-5 stars and up, p picks, x rejects hidden/only/shown,
+                    u unrated, v previews/finals/both, 0 clears the chips
   s                 cycle sort (newest, oldest, rating, style, content, blocking)
   g                 group: none, by content, by style
   r                 rerun with a new seed          R   rerun with edited settings

@@ -16,14 +16,17 @@ from textual.widgets import Footer, Input, Static
 from stylecore.errors import StyleCoreError
 
 from ...service import (
+    CHIP_KEYS,
     GROUPS,
     LABELS,
     SORTS,
     RenderRow,
     ViewSpec,
+    chips,
     filter_warnings,
     format_filter,
     parse_filter,
+    toggle_chip,
 )
 from ..widgets.contact_sheet import ContactSheet
 from .rating import RATE_BINDINGS, RatingScreen, in_order
@@ -70,11 +73,25 @@ COMMANDS = [
 ]
 
 
+def chip_legend() -> str:
+    """What the key after `f` does, in one or two lines."""
+    keys = "  ".join(
+        f"[b]{key}[/] {meaning}" for key, (_, meaning) in CHIP_KEYS.items() if not key.isdigit()
+    )
+    return (
+        f"[b reverse] filter chip [/]  [b]1-5[/] stars and up  {keys}  "
+        f"[b]0[/] {CHIP_KEYS['0'][1]}  [b]esc[/] leave"
+    )
+
+
 class SheetScreen(RatingScreen):
     """Home screen: the live contact sheet."""
 
     BINDINGS = in_order(
         [
+            # After `f`, these come first for their keys (check_action enables only them).
+            *[Binding(key, f"chip_key('{key}')", show=False) for key in (*CHIP_KEYS, "f")],
+            Binding("escape", "chip_key('escape')", show=False),
             *RATE_BINDINGS,
             Binding("enter", "filter_submit", "apply filter", show=False),
             Binding("escape", "filter_close", "close filter", show=False),
@@ -90,6 +107,7 @@ class SheetScreen(RatingScreen):
             # 100 columns what is listed first (and ?, which lists every key) stays.
             Binding("enter,space", "loupe", "loupe"),
             Binding("slash", "filter", "filter"),
+            Binding("f", "chip", "chips", show=False),
             Binding("e", "export", "export…"),
             Binding("Q", "show_queue", "Queue"),
             Binding("S", "show_styles", "Styles"),
@@ -111,16 +129,29 @@ class SheetScreen(RatingScreen):
     )
     PROMPT_ACTIONS = frozenset({"filter_submit", "filter_close"})
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """After `f` only the chip's key acts (a digit there is a chip, never a rating)."""
+        if action == "chip_key":
+            return self.chip_pending
+        if self.chip_pending:
+            return False
+        return super().check_action(action, parameters)
+
     DEFAULT_CSS = """
     SheetScreen { layout: vertical; }
     #status { height: 1; width: 1fr; background: $panel; padding: 0 1; }
     #detail { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
     #filter { dock: bottom; display: none; margin-bottom: 1; }
     #filter.-open { display: block; }
+    #chip-keys { dock: bottom; display: none; height: auto; background: $panel; padding: 0 1;
+                 margin-bottom: 1; }
+    #chip-keys.-open { display: block; }
     """
 
     def __init__(self) -> None:
         super().__init__()
+        #: `f` was pressed: the next key toggles a filter chip.
+        self.chip_pending = False
         self.view_spec = ViewSpec()
         self.auto_advance = False
         self.rows_total = 0
@@ -138,6 +169,7 @@ class SheetScreen(RatingScreen):
             placeholder="filter: unrated picked rejected stars>=3 style:… content:… label:red",
             id="filter",
         )
+        yield Static(chip_legend(), id="chip-keys")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -170,6 +202,13 @@ class SheetScreen(RatingScreen):
         self.sheet.set_groups(groups, keep=keep)
         self.update_status()
 
+    def filter_status(self) -> str:
+        """The filter for the header: each one-key condition as a chip, then the typed rest."""
+        spec = self.view_spec.filter
+        shown = " ".join(f"[reverse] {chip} [/]" for chip in chips(spec))
+        rest = format_filter(toggle_chip(spec, "clear"))  # the typed words and key: terms
+        return f"filter: {' '.join(part for part in (shown, rest) if part) or 'all'}"
+
     def update_status(self) -> None:
         shown = len(self.sheet.items)
         spec = self.view_spec
@@ -178,7 +217,7 @@ class SheetScreen(RatingScreen):
             f"{shown} of {self.rows_total} renders"
             if shown != self.rows_total
             else f"{shown} renders",
-            f"filter: {spec.filter.describe()}",
+            self.filter_status(),
             f"sort: {spec.sort}",
         ]
         if spec.group != "none":
@@ -301,6 +340,20 @@ class SheetScreen(RatingScreen):
         self.update_status()
 
     # ----------------------------------------------------------------- view changes
+
+    def action_chip(self) -> None:
+        """f: the next key toggles one filter chip; the legend shows until it comes."""
+        self.chip_pending = True
+        self.query_one("#chip-keys", Static).add_class("-open")
+
+    def action_chip_key(self, key: str) -> None:
+        """The key after `f`: a chip's key toggles it; f or Escape leave unchanged."""
+        self.chip_pending = False
+        self.query_one("#chip-keys", Static).remove_class("-open")
+        if key in CHIP_KEYS:
+            toggled = toggle_chip(self.view_spec.filter, CHIP_KEYS[key][0])
+            self.view_spec = replace(self.view_spec, filter=toggled)
+            self.refresh_view()
 
     def action_filter(self) -> None:
         prompt = self.query_one("#filter", Input)
