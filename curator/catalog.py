@@ -55,7 +55,20 @@ MIGRATIONS = (
     CREATE INDEX renders_present ON renders (present, created);
     CREATE INDEX renders_job ON renders (job_id)
     """,
+    # Collections: the quick collection (b) and named ones, render by render. Rows of renders
+    # are never deleted (a missing file is marked absent), so membership outlives a rescan.
+    """
+    CREATE TABLE collections (
+        name TEXT NOT NULL CHECK (name <> ''),
+        render INTEGER NOT NULL REFERENCES renders (id),
+        added REAL NOT NULL,
+        PRIMARY KEY (name, render)
+    );
+    CREATE INDEX collections_render ON collections (render)
+    """,
 )
+#: The quick collection's name (Lightroom's B).
+QUICK = "quick"
 
 
 class RenderRow(NamedTuple):
@@ -82,7 +95,12 @@ class RenderRow(NamedTuple):
     stars: int
     flag: str
     label: str
+    #: The collections the render is in, comma-separated ("" for none).
+    collections: str = ""
     spec: dict[str, Any] | None = None
+
+    def in_collection(self, name: str) -> bool:
+        return name in self.collections.split(",") if self.collections else False
 
     @property
     def style_shas(self) -> tuple[str, ...]:
@@ -118,6 +136,7 @@ class RenderRow(NamedTuple):
             "stars": self.stars,
             "flag": self.flag,
             "label": self.label,
+            "collections": self.collections.split(",") if self.collections else [],
             "width": self.width,
             "height": self.height,
             "created": self.created,
@@ -128,7 +147,9 @@ class RenderRow(NamedTuple):
 
 _COLUMNS = (
     "id, file, job_id, engine, content, style, content_sha, style_shas, width, height,"
-    " mtime_ns, created, seconds, loss, stars, flag, label"
+    " mtime_ns, created, seconds, loss, stars, flag, label,"
+    " COALESCE((SELECT group_concat(name, ',') FROM (SELECT name FROM collections"
+    " WHERE render = renders.id ORDER BY name)), '')"
 )
 _FIELDS = RenderRow._fields[:-1]  # every field but spec, in _COLUMNS order
 
@@ -353,6 +374,47 @@ class Catalog(db.Store):
         return int(
             self.conn.execute("SELECT COUNT(*) FROM renders WHERE present = 1").fetchone()[0]
         )
+
+    # ----------------------------------------------------------------- collections
+
+    def set_collection(self, name: str, ids: Iterable[int], member: bool) -> None:
+        """Put renders in collection `name` (or take them out); committed before returning."""
+        wanted = list(ids)
+        now = time.time()
+        with db.write_transaction(self.conn, "save collections"):
+            for render_id in wanted:
+                if member:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO collections (name, render, added) VALUES (?, ?, ?)",
+                        (name, render_id, now),
+                    )
+                else:
+                    self.conn.execute(
+                        "DELETE FROM collections WHERE name = ? AND render = ?", (name, render_id)
+                    )
+
+    def collection_names(self) -> list[tuple[str, int]]:
+        """Every collection with how many present renders it holds, by name."""
+        rows = self.conn.execute(
+            "SELECT c.name, COUNT(*) FROM collections c JOIN renders r ON r.id = c.render"
+            " WHERE r.present = 1 GROUP BY c.name ORDER BY c.name"
+        ).fetchall()
+        return [(row[0], int(row[1])) for row in rows]
+
+    def collections_of(self, ids: Iterable[int]) -> dict[int, str]:
+        """The collections (comma-separated, by name) of each render in `ids`."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        found = {render_id: "" for render_id in wanted}
+        for row in self.conn.execute(
+            f"SELECT render, group_concat(name, ',') FROM (SELECT render, name FROM collections"
+            f" WHERE render IN ({marks}) ORDER BY name) GROUP BY render",
+            wanted,
+        ):
+            found[row[0]] = row[1]
+        return found
 
     # ----------------------------------------------------------------- ratings
 

@@ -3,8 +3,8 @@
 Pure data over catalog rows, shared by the app and `curator list`. A filter can be written as
 one line, the way the app's `/` prompt and `curator list --filter` take it:
 
-    unrated | picked | rejected | unflagged | preview | final
-    stars>=N  (or *N, stars=N, stars<=N)     label:red
+    unrated | picked | rejected | unflagged | norejects | preview | final
+    stars>=N  (or *N, stars=N, stars<=N)     label:red     in:COLLECTION (in:quick)
     content:TEXT  style:TEXT                 any other word: matched against file, content, style
 """
 
@@ -40,6 +40,8 @@ class Filter:
     content: str = ""
     style: str = ""
     engine: str = ""  # "preview" or "gatys" (final renders)
+    #: Only renders in this collection (`in:quick`, `in:NAME`).
+    collection: str = ""
     text: tuple[str, ...] = ()
 
     def matches(self, row: RenderRow) -> bool:
@@ -58,6 +60,8 @@ class Filter:
         if self.label and row.label != self.label:
             return False
         if self.engine and row.engine != self.engine:
+            return False
+        if self.collection and not row.in_collection(self.collection):
             return False
         if self.content and self.content not in row.content.lower():
             return False
@@ -79,8 +83,8 @@ FLAG_WORDS = ("unrated", "picked", "rejected", "unflagged", "norejects")
 
 _STARS = re.compile(r"^(?:stars)?(>=|<=|>|<|=|\*)(\d)$")
 #: Every word with a meaning of its own, for "did you mean" when a word looks like a typo.
-KNOWN_WORDS = (*FLAG_WORDS, "preview", "previews", "final", "finals", "stars>=", "label:")
-_PREFIXES = ("label:", "content:", "style:")
+KNOWN_WORDS = (*FLAG_WORDS, "preview", "previews", "final", "finals", "stars>=", "label:", "in:")
+_PREFIXES = ("label:", "content:", "style:", "in:")
 
 
 def parse_filter(text: str) -> Filter:
@@ -114,6 +118,8 @@ def parse_filter(text: str) -> Filter:
             result = replace(result, content=token[8:])
         elif token.startswith("style:"):
             result = replace(result, style=token[6:])
+        elif token.startswith("in:") and len(token) > 3:
+            result = replace(result, collection=token[3:])
         else:
             words.append(token)
     return replace(result, text=tuple(words))
@@ -163,6 +169,8 @@ def format_filter(spec: Filter) -> str:
         parts.append(f"content:{spec.content}")
     if spec.style:
         parts.append(f"style:{spec.style}")
+    if spec.collection:
+        parts.append(f"in:{spec.collection}")
     return " ".join([*parts, *spec.text])
 
 
@@ -200,7 +208,10 @@ def toggle_chip(spec: Filter, chip: str) -> Filter:
         following = {"": "preview", "preview": "gatys", "gatys": ""}
         return replace(spec, engine=following[spec.engine])
     if chip == "clear":
-        return Filter(label=spec.label, content=spec.content, style=spec.style, text=spec.text)
+        return Filter(
+            label=spec.label, content=spec.content, style=spec.style,
+            collection=spec.collection, text=spec.text,
+        )  # fmt: skip
     raise ValueError(f"unknown filter chip {chip!r}")
 
 

@@ -118,3 +118,53 @@ async def test_filter_chip_keys_sent_back_to_back_filter_and_never_rate(studio):
         await settle(pilot)
         assert isinstance(app.screen, SheetScreen)
     assert ratings_on_disk(studio) == before  # the 3 and the 0 were chips, not stars
+
+
+async def test_collections_by_key_survive_a_restart_and_filter(studio):
+    """b puts the render in the quick collection (◉ on its tile), B then a name typed at
+    once a named one; both outlive the app, and in:NAME filters them."""
+    from curator.app.widgets.contact_sheet import caption_markup
+    from curator.service import QUICK, ViewSpec
+
+    app = make_app(studio)
+    before = ratings_on_disk(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: grid.current is not None)
+        first = grid.current.id
+        burst(app, ["b", "right", "B", *typed("portfolio"), "enter"])
+        await wait_until(
+            pilot, lambda: any(r.in_collection("portfolio") for r in app.service.rows), timeout=20
+        )
+        await settle(pilot)
+        rows = {row.id: row for row in app.service.rows}
+        assert rows[first].in_collection(QUICK) and "◉" in caption_markup(rows[first])
+        second = grid.current.id
+        assert rows[second].collections == "portfolio"
+        assert app.service.collections() == [("portfolio", 1), ("quick", 1)]
+        burst(app, ["left", "b"])  # b again: out of the quick collection
+        await wait_until(pilot, lambda: app.service.collections() == [("portfolio", 1)])
+        burst(app, ["b"])
+        await wait_until(pilot, lambda: len(app.service.collections()) == 2)
+    again = make_app(studio)  # a restart: the catalog kept them
+    shown = again.service.select(ViewSpec(filter=parse_filter("in:portfolio")))
+    assert [row.id for row in shown] == [second]
+    assert [r.id for r in again.service.select(ViewSpec(parse_filter("in:quick")))] == [first]
+    again.service.close()
+    assert ratings_on_disk(studio) == before  # the p and o of "portfolio" were typed, not keys
+
+
+def test_the_cli_filters_by_collection(studio, capsys):
+    import json
+
+    from curator.cli import main
+    from curator.service import StudioService
+
+    with StudioService(studio) as service:
+        service.rescan()
+        chosen = service.rows[:2]
+        assert service.toggle_collection(chosen, "print") is True
+    assert main(["list", str(studio.root), "--collection", "print", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(item["file"] for item in listed) == sorted(row.file for row in chosen)
+    assert all(item["collections"] == ["print"] for item in listed)

@@ -43,6 +43,9 @@ def filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", help="style name contains")
     parser.add_argument("--text", help="file, content or style contains")
     parser.add_argument(
+        "--collection", metavar="NAME", help="only renders in this collection (quick: b in the app)"
+    )
+    parser.add_argument(
         "--sort", default="newest", help="newest, oldest, rating, style, content (newest)"
     )
 
@@ -62,6 +65,8 @@ def filter_from_args(args: argparse.Namespace) -> Filter:
         changes["style"] = args.style.lower()
     if args.text:
         changes["text"] = (*spec.text, *args.text.lower().split())
+    if getattr(args, "collection", None):
+        changes["collection"] = args.collection.lower()
     return replace(spec, **changes)
 
 
@@ -73,10 +78,9 @@ def view_from_args(args: argparse.Namespace) -> ViewSpec:
 
 def filtered(args: argparse.Namespace) -> bool:
     """Whether any filter option was given."""
-    names = ("unrated", "picked", "rejected", "content", "style", "text")
-    return (
-        any(getattr(args, name) for name in names) or bool(args.filter) or (args.stars is not None)
-    )
+    names = ("unrated", "picked", "rejected", "content", "style", "text", "collection")
+    given = any(getattr(args, name, None) for name in names)
+    return given or bool(args.filter) or (args.stars is not None)
 
 
 def expand_images(paths: Sequence[Path], studio: Path | None = None) -> list[Path]:

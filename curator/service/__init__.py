@@ -12,7 +12,7 @@ from stylecore.studio.database import UnforeseenDatabaseError
 from stylecore.studio.queue import STATUSES, Job
 from stylecore.studio.registry import LoopRecord
 
-from ..catalog import RenderRow
+from ..catalog import QUICK, RenderRow
 from ..export import (
     BASES,
     MASKS,
@@ -55,6 +55,7 @@ __all__ = [
     "LABEL_TABLE",
     "MASKS",
     "ORDERS",
+    "QUICK",
     "SORTS",
     "STATUSES",
     "UPSCALERS",

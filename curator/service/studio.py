@@ -36,7 +36,7 @@ from stylecore.studio.folder import Studio, list_images
 from stylecore.studio.queue import STATUSES, Job, JobQueue
 from stylecore.studio.registry import LoopRecord
 
-from ..catalog import Catalog, RenderRow
+from ..catalog import QUICK, Catalog, RenderRow
 from ..filtering import Group, ViewSpec, apply_view
 from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
 from ..thumbs import ThumbnailCache
@@ -418,6 +418,30 @@ class StudioService:
         self._undo.append(action)
         self._patch_rows(action.after)
         return list(action.after)
+
+    def toggle_collection(self, rows: Sequence[RenderRow], name: str = QUICK) -> bool:
+        """Put `rows` in collection `name`, or, when all are in it already, take them out;
+        True when they were put in. Committed at once; the in-memory rows follow."""
+        name = name.strip().lower()
+        if not name or "," in name or any(c.isspace() for c in name):
+            raise StyleCoreError(f"collection name {name!r}: one word, no commas")
+        ids = [row.id for row in rows]
+        current = {row.id: row for row in self.rows}
+        member = not all(
+            (current.get(render_id) or row).in_collection(name)
+            for render_id, row in zip(ids, rows, strict=True)
+        )
+        require_writable(self.catalog.conn, "save collections", durable=True)
+        self.catalog.set_collection(name, ids, member)
+        found = self.catalog.collections_of(ids)
+        for index, row in enumerate(self.rows):
+            if row.id in found:
+                self.rows[index] = row._replace(collections=found[row.id])
+        return member
+
+    def collections(self) -> list[tuple[str, int]]:
+        """Every collection and how many renders it holds."""
+        return self.catalog.collection_names()
 
     def _patch_rows(self, ratings: dict[int, Rating]) -> None:
         """Update the in-memory rows without re-reading the catalog (a keystroke's budget)."""

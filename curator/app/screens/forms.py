@@ -281,3 +281,46 @@ class QueueForm(ModalScreen[tuple[list[Path], list[Path], str] | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class CollectionForm(ModalScreen[str | None]):
+    """B: the name of the collection to put the render (or the marked renders) in, or take
+    them out of when all are in it. Lists the collections there are. Returns the name."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    DEFAULT_CSS = """
+    CollectionForm { align: center middle; }
+    #collection { width: 64; height: auto; border: thick $accent; background: $surface;
+                  padding: 1 2; }
+    #collection-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, count: int, existing: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.count = count
+        self.existing = existing
+
+    def compose(self) -> ComposeResult:
+        names = ", ".join(f"{name} ({n})" for name, n in self.existing) or "none yet"
+        with Vertical(id="collection"):
+            yield Static(
+                f"[b]Collection for {self.count} render(s)[/]  (Return: in, or out if all"
+                f" are in it)\n[dim]collections: {escape(names)}[/]"
+            )
+            yield Input(placeholder="a name, one word: portfolio, print, client-a", id="name")
+            yield Static("", id="collection-error")
+
+    def on_mount(self) -> None:
+        # At once, not after a refresh: letters typed right behind B are already queued.
+        self.set_focus(self.query_one("#name", Input))
+
+    @on(Input.Submitted, "#name")
+    def submit(self) -> None:
+        name = self.query_one("#name", Input).value.strip().lower()
+        if not name or "," in name or any(c.isspace() for c in name):
+            self.query_one("#collection-error", Static).update("one word, no commas")
+            return
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

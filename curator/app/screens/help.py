@@ -20,7 +20,8 @@ KEYS = """\
   ctrl+z, ctrl+y    undo, redo of ratings, flags and labels
   a                 auto-advance after rating (on/off)
   /                 filter: unrated picked rejected norejects stars>=3 preview final
-                    style:NAME content:NAME label:red (other words search file names)
+                    style:NAME content:NAME label:red in:quick in:NAME (other words search names)
+  b, B              quick collection in/out (◉ on the tile); a named collection (○)
   f then a key      filter chips: 1-5 stars and up, p picks, x rejects hidden/only/shown,
                     u unrated, v previews/finals/both, 0 clears the chips
   s                 cycle sort (newest, oldest, rating, style, content, blocking)

@@ -19,6 +19,7 @@ from ...service import (
     CHIP_KEYS,
     GROUPS,
     LABELS,
+    QUICK,
     SORTS,
     RenderRow,
     ViewSpec,
@@ -46,6 +47,9 @@ COMMANDS = [
     ("loupe", "Loupe", "Look at the current render large, with its content and style"),
     ("compare", "Compare", "Compare the marked renders (or this and its neighbours)"),
     ("mark", "Mark / unmark", "Mark renders for compare and for rating together"),
+    ("collect", "Quick collection in / out", "The current (or marked) renders, b"),
+    ("collect_named", "Add to a named collection", "The current (or marked) renders, B"),
+    ("chip", "Filter chip", "f, then a key: stars and up, picks, rejects, unrated, previews"),
     ("rerun", "Rerun with a new seed", "Queue the current render again with a new seed"),
     ("rerun_edit", "Rerun with edited settings", "Edit size, iterations, weights... and queue"),
     ("queue_pairs", "Queue new pairs", "Choose contents, styles and a preset to queue"),
@@ -117,6 +121,8 @@ class SheetScreen(RatingScreen):
             Binding("s", "cycle_sort", "sort"),
             Binding("g", "cycle_group", "group"),
             Binding("m", "mark", "mark", show=False),
+            Binding("b", "collect", "quick collection", show=False),
+            Binding("B", "collect_named", "collection…", show=False),
             Binding("r", "rerun", "rerun", show=False),
             Binding("R", "rerun_edit", "rerun…", show=False),
             Binding("a", "toggle_advance", "auto-adv", show=False),
@@ -338,6 +344,37 @@ class SheetScreen(RatingScreen):
     def action_mark(self) -> None:
         self.sheet.toggle_mark()
         self.update_status()
+
+    def action_collect(self, name: str = QUICK) -> None:
+        """b: the render (or the marked renders) into the quick collection, or out of it."""
+        rows = self.targets()
+        if not rows:
+            return
+        try:
+            added = self.capp.service.toggle_collection(rows, name)
+        except StyleCoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        where = "the quick collection" if name == QUICK else f"collection {name!r}"
+        self.notify(f"{len(rows)} render(s) {'added to' if added else 'taken out of'} {where}")
+        ids = {row.id for row in rows}
+        if self.view_spec.filter.collection:
+            self.refresh_view(keep=self.sheet.current.id if self.sheet.current else None)
+        else:
+            self.sheet.update_rows([row for row in self.capp.service.rows if row.id in ids])
+
+    def action_collect_named(self) -> None:
+        """B: a named collection for the render (or the marked renders)."""
+        rows = self.targets()
+        if not rows:
+            return
+        from .forms import CollectionForm
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.action_collect(name)
+
+        self.app.push_screen(CollectionForm(len(rows), self.capp.service.collections()), chosen)
 
     # ----------------------------------------------------------------- view changes
 

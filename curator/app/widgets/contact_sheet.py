@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...service import LABEL_BY_NAME, Group, RenderRow, Thumb, ThumbError
+from ...service import LABEL_BY_NAME, QUICK, Group, RenderRow, Thumb, ThumbError
 from .picture import new_image_widget, show_fitted
 
 TILE_WIDTH = 26  # cells, border and margin included: the medium tile
@@ -106,8 +106,10 @@ def caption_markup(row: RenderRow, width: int = TILE_WIDTH - 3) -> str:
     }.get(row.flag, "")
     label = f" [{LABEL_BY_NAME[row.label].hex}]●[/]" if row.label in LABEL_BY_NAME else ""
     badge = (" [reverse]P[/]" if narrow else " [reverse] PREVIEW [/]") if row.is_preview else ""
+    # In the quick collection: Lightroom's dot; in named ones only: a hollow one.
+    kept = " [b]◉[/]" if row.in_collection(QUICK) else (" ○" if row.collections else "")
     names = escape(names_line(row.content_name, row.style_name, width))
-    return f"{stars_text(row.stars)}{flag}{label}{badge}\n{names}"
+    return f"{stars_text(row.stars)}{flag}{label}{badge}{kept}\n{names}"
 
 
 class ThumbnailSource(Protocol):
