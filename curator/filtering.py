@@ -231,21 +231,37 @@ def chips(spec: Filter) -> list[str]:
     return out
 
 
+#: A stack: the renders of one content x style pair (seeds, reruns, a preview and its render).
+StackKey = tuple[str, str]
+
+
+def stack_key(row: RenderRow) -> StackKey:
+    return (row.content, row.style)
+
+
 @dataclass(frozen=True)
 class ViewSpec:
     filter: Filter = field(default_factory=Filter)
     sort: str = "newest"
     group: str = "none"
+    #: Stacks on: each content x style pair shows as one tile, its best-rated render.
+    stacks: bool = False
+    #: Stacks shown open (every render, the top first) while stacks are on.
+    open_stacks: frozenset[StackKey] = frozenset()
 
     def describe(self) -> str:
         group = "" if self.group == "none" else f", grouped by {self.group}"
-        return f"{self.filter.describe()}, {self.sort}{group}"
+        stacks = ", stacked" if self.stacks else ""
+        return f"{self.filter.describe()}, {self.sort}{group}{stacks}"
 
 
 @dataclass(frozen=True)
 class Group:
     title: str
     rows: tuple[RenderRow, ...]
+    #: With stacks on, a badge per render id: "3" on a closed stack's top (3 renders in
+    #: it), "1/3", "2/3"... on the renders of an open one; no entry for a render alone.
+    stacks: dict[int, str] = field(default_factory=dict)
 
 
 StatLookup = Callable[[RenderRow, str], float | None]
@@ -254,19 +270,53 @@ StatLookup = Callable[[RenderRow, str], float | None]
 def apply_view(
     rows: Sequence[RenderRow], view: ViewSpec, stat: StatLookup | None = None
 ) -> list[Group]:
-    """Filter, sort and group rows; without grouping, one untitled group."""
+    """Filter, sort, stack and group rows; without grouping, one untitled group."""
     kept = [row for row in rows if view.filter.matches(row)]
     kept.sort(key=_sort_key(view.sort, stat))
+    badges: dict[int, str] = {}
+    if view.stacks:
+        kept, badges = _stacked(kept, view.open_stacks)
     if view.group == "none":
-        return [Group("", tuple(kept))]
+        return [Group("", tuple(kept), badges)]
     by: dict[str, list[RenderRow]] = {}
     for row in kept:
         key = row.content_name if view.group == "content" else row.style_name
         by.setdefault(key, []).append(row)
     return [
-        Group(title, tuple(items))
+        Group(title, tuple(items), {row.id: badges[row.id] for row in items if row.id in badges})
         for title, items in sorted(by.items(), key=lambda i: i[0].lower())
     ]
+
+
+def _stacked(
+    rows: list[RenderRow], open_stacks: frozenset[StackKey]
+) -> tuple[list[RenderRow], dict[int, str]]:
+    """Sorted rows with each stack reduced to its top (its best-rated render, by the rating
+    sort) where the top falls in the order; an open stack's other renders follow its top.
+    One pass over the rows plus a sort of each stack: cheap enough to redo on every key."""
+    members: dict[StackKey, list[RenderRow]] = {}
+    for row in rows:
+        members.setdefault(stack_key(row), []).append(row)
+    best = _sort_key("rating", None)
+    tops = {key: min(stack, key=best) for key, stack in members.items()}
+    out: list[RenderRow] = []
+    badges: dict[int, str] = {}
+    for row in rows:
+        key = stack_key(row)
+        stack = members[key]
+        if tops[key].id != row.id:
+            continue
+        if len(stack) == 1:
+            out.append(row)
+        elif key in open_stacks:
+            ordered = [row, *sorted((r for r in stack if r.id != row.id), key=best)]
+            for position, member in enumerate(ordered, start=1):
+                out.append(member)
+                badges[member.id] = f"{position}/{len(stack)}"
+        else:
+            out.append(row)
+            badges[row.id] = str(len(stack))
+    return out, badges
 
 
 def _sort_key(sort: str, stat: StatLookup | None) -> Callable[[RenderRow], tuple]:

@@ -135,3 +135,40 @@ async def test_the_queue_form_shows_keeper_chances_and_the_pair_count(studio):
         await pilot.press("ctrl+k")  # by chance: the untried style first
         first = str(form.query_one("#styles")._options[0].prompt)
         assert "%" in first
+
+
+async def test_stacks_collapse_open_and_keep_ratings_per_render(tmp_path):
+    """T stacks each content x style pair (48 renders of 16 pairs: 16 tiles, '▣3' badges);
+    t opens the stack under the cursor (its three renders, '▣1/3'...) and closes it again;
+    a rating in an open stack rates that render alone."""
+    from curator.app.screens.sheet import SheetScreen
+    from curator.app.widgets.contact_sheet import caption_markup
+
+    from .studio_factory import make_studio
+    from .test_app import SIZE, make_app, sheet, wait_until
+
+    studio = make_studio(tmp_path / "studio", renders=48)
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        screen = app.screen
+        assert isinstance(screen, SheetScreen)
+        await wait_until(pilot, lambda: len(grid.items) == 48)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: len(grid.items) == 16)
+        assert set(grid.badges.values()) == {"3"}
+        assert "▣3" in caption_markup(grid.current, 40, grid.badges[grid.current.id])
+        top = grid.current
+        await pilot.press("t")
+        await wait_until(pilot, lambda: len(grid.items) == 18)
+        assert grid.current.id == top.id and grid.badges[top.id] == "1/3"
+        await pilot.press("right", "4")  # the second render of the open stack
+        second = grid.current
+        assert grid.badges[second.id] == "2/3"
+        await wait_until(pilot, lambda: app.service.get(second.id).stars == 4)
+        assert app.service.get(top.id).stars == 0  # ratings stay per render
+        await pilot.press("t")  # closes it; the 4-star render now tops its stack
+        await wait_until(pilot, lambda: len(grid.items) == 16)
+        assert grid.current.id == second.id and grid.badges[second.id] == "3"
+        await pilot.press("T")
+        await wait_until(pilot, lambda: len(grid.items) == 48 and not grid.badges)

@@ -113,3 +113,27 @@ def test_filter_chips_toggle_and_cycle():
 def test_norejects_leaves_rejects_out():
     rows = [row(1, flag="reject"), row(2, flag="pick"), row(3)]
     assert [r.flag for r in rows if parse_filter("norejects").matches(r)] == ["pick", ""]
+
+
+def test_stacks_collapse_each_pair_to_its_best_rated_render():
+    from curator.filtering import stack_key
+
+    rows = [
+        row(1, stars=2, content="c/cat.png", style="s/starry.jpg"),
+        row(2, stars=5, content="c/cat.png", style="s/starry.jpg"),
+        row(3, flag="pick", content="c/cat.png", style="s/starry.jpg"),
+        row(4, stars=1, content="c/cat.png", style="s/scream.jpg"),
+        row(5, stars=3, content="c/cup.png", style="s/starry.jpg"),
+    ]
+    newest = sorted(rows, key=lambda r: -r.id)  # ids double as creation order here
+    [group] = apply_view(newest, ViewSpec(stacks=True))
+    assert [r.id for r in group.rows] == [5, 4, 2]  # the 5-star render tops its stack
+    assert group.stacks == {2: "3"}
+    key = stack_key(rows[0])
+    [group] = apply_view(newest, ViewSpec(stacks=True, open_stacks=frozenset({key})))
+    assert [r.id for r in group.rows] == [5, 4, 2, 1, 3]  # open: the top, then by rating
+    assert group.stacks == {2: "1/3", 1: "2/3", 3: "3/3"}  # 2 stars above an unrated pick
+    [group] = apply_view(newest, ViewSpec(stacks=True, filter=parse_filter("stars<=3")))
+    assert [r.id for r in group.rows] == [5, 4, 1] and group.stacks == {1: "2"}
+    [group] = apply_view(newest, ViewSpec())  # stacks off: every render
+    assert len(group.rows) == 5 and group.stacks == {}

@@ -35,6 +35,7 @@ from ..filtering import (
     filter_warnings,
     format_filter,
     parse_filter,
+    stack_key,
     toggle_chip,
 )
 from ..ratings import FLAGS, LABEL_BY_NAME, LABEL_TABLE, LABELS, Label, Rating, is_keeper
@@ -95,6 +96,7 @@ __all__ = [
     "is_keeper",
     "letterbox",
     "parse_filter",
+    "stack_key",
     "toggle_chip",
     "zoomed",
 ]

@@ -22,6 +22,7 @@ KEYS = """\
   /                 filter: unrated picked rejected norejects stars>=3 preview final
                     style:NAME content:NAME label:red in:quick in:NAME (other words search names)
   b, B              quick collection in/out (◉ on the tile); a named collection (○)
+  T, t              stacks on/off (a content x style pair as one tile, ▣N); open/close one
   f then a key      filter chips: 1-5 stars and up, p picks, x rejects hidden/only/shown,
                     u unrated, v previews/finals/both, 0 clears the chips
   s                 cycle sort (newest, oldest, rating, style, content, blocking)

@@ -27,6 +27,7 @@ from ...service import (
     filter_warnings,
     format_filter,
     parse_filter,
+    stack_key,
     toggle_chip,
 )
 from ..widgets.contact_sheet import ContactSheet
@@ -49,6 +50,8 @@ COMMANDS = [
     ("mark", "Mark / unmark", "Mark renders for compare and for rating together"),
     ("collect", "Quick collection in / out", "The current (or marked) renders, b"),
     ("collect_named", "Add to a named collection", "The current (or marked) renders, B"),
+    ("stacks", "Stacks on / off", "Each content x style pair as one tile (T)"),
+    ("stack_toggle", "Open / close the stack", "Every render of this pair, or its top (t)"),
     ("chip", "Filter chip", "f, then a key: stars and up, picks, rejects, unrated, previews"),
     ("rerun", "Rerun with a new seed", "Queue the current render again with a new seed"),
     ("rerun_edit", "Rerun with edited settings", "Edit size, iterations, weights... and queue"),
@@ -122,6 +125,8 @@ class SheetScreen(RatingScreen):
             Binding("g", "cycle_group", "group"),
             Binding("m", "mark", "mark", show=False),
             Binding("b", "collect", "quick collection", show=False),
+            Binding("t", "stack_toggle", "open/close stack", show=False),
+            Binding("T", "stacks", "stacks on/off", show=False),
             Binding("B", "collect_named", "collection…", show=False),
             Binding("r", "rerun", "rerun", show=False),
             Binding("R", "rerun_edit", "rerun…", show=False),
@@ -228,6 +233,9 @@ class SheetScreen(RatingScreen):
         ]
         if spec.group != "none":
             parts.append(f"group: {spec.group}")
+        if spec.stacks:
+            opened = len(spec.open_stacks)
+            parts.append(f"[reverse] stacks [/]{f' {opened} open' if opened else ''}")
         if self.sheet.marked:
             parts.append(f"{len(self.sheet.marked)} marked")
         if self.new:
@@ -362,6 +370,29 @@ class SheetScreen(RatingScreen):
             self.refresh_view(keep=self.sheet.current.id if self.sheet.current else None)
         else:
             self.sheet.update_rows([row for row in self.capp.service.rows if row.id in ids])
+
+    def action_stacks(self) -> None:
+        """T: stacks on (each content x style pair one tile, its best-rated render on top)
+        or off (every render its own tile)."""
+        self.view_spec = replace(self.view_spec, stacks=not self.view_spec.stacks)
+        self.refresh_view()
+        self.notify("stacks on: t opens a stack" if self.view_spec.stacks else "stacks off")
+
+    def action_stack_toggle(self) -> None:
+        """t: open the stack under the cursor (every render of its pair, the top first), or
+        close it back to its top; the cursor stays on the top."""
+        current = self.sheet.current
+        if current is None:
+            return
+        if not self.view_spec.stacks:
+            self.view_spec = replace(self.view_spec, stacks=True)
+        key = stack_key(current)
+        opened = self.view_spec.open_stacks
+        opened = opened - {key} if key in opened else opened | {key}
+        self.view_spec = replace(self.view_spec, open_stacks=opened)
+        groups = self.capp.service.view(self.view_spec)
+        tops = [row for group in groups for row in group.rows if stack_key(row) == key]
+        self.refresh_view(keep=tops[0].id if tops else current.id)
 
     def action_collect_named(self) -> None:
         """B: a named collection for the render (or the marked renders)."""

@@ -96,9 +96,10 @@ def stars_text(stars: int) -> str:
     return STAR * stars + NO_STAR * (5 - stars)
 
 
-def caption_markup(row: RenderRow, width: int = TILE_WIDTH - 3) -> str:
-    """Two caption lines: rating, flag, label, preview badge; then content x style, both
-    names shortened from the middle to the tile's width."""
+def caption_markup(row: RenderRow, width: int = TILE_WIDTH - 3, stack: str = "") -> str:
+    """Two caption lines: rating, flag, label, preview badge, collection dot, stack badge
+    ("▣3": a closed stack of 3; "▣1/3": the first of an open one); then content x style,
+    both names shortened from the middle to the tile's width."""
     narrow = width < 16
     flag = {
         "pick": " [b]✓[/]" if narrow else " [b]✓ pick[/]",
@@ -108,8 +109,9 @@ def caption_markup(row: RenderRow, width: int = TILE_WIDTH - 3) -> str:
     badge = (" [reverse]P[/]" if narrow else " [reverse] PREVIEW [/]") if row.is_preview else ""
     # In the quick collection: Lightroom's dot; in named ones only: a hollow one.
     kept = " [b]◉[/]" if row.in_collection(QUICK) else (" ○" if row.collections else "")
+    pile = f" [reverse]▣{stack}[/]" if stack else ""
     names = escape(names_line(row.content_name, row.style_name, width))
-    return f"{stars_text(row.stars)}{flag}{label}{badge}{kept}\n{names}"
+    return f"{stars_text(row.stars)}{flag}{label}{badge}{kept}{pile}\n{names}"
 
 
 class ThumbnailSource(Protocol):
@@ -236,15 +238,17 @@ class Tile(Vertical):
         cursor: bool,
         marked: bool,
         index: int = -1,
+        stack: str = "",
     ) -> None:
-        """Show `row`; only what changed is touched (a keystroke redraws little)."""
+        """Show `row` (with its stack badge); only what changed is touched (a keystroke
+        redraws little)."""
         self.row, self.index = row, index
         self.set_class(row is None, "-empty")
         self.set_states(cursor, marked)
         if row is None:
             return
         self.set_class(row.flag == "reject", "-rejected")  # a reject recedes; rating stays
-        markup = caption_markup(row, self.size_of.text_width)
+        markup = caption_markup(row, self.size_of.text_width, stack)
         if markup != self._markup:
             self._markup = markup
             self.caption.update(markup, layout=False)  # fixed height: no relayout needed
@@ -359,6 +363,8 @@ class ContactSheet(Widget, can_focus=True):
         self.empty_text = "No renders yet."
         self._empty = Static("", id="empty-sheet")
         self._groups: Sequence[Group] = ()
+        #: Stack badges by render id (see filtering.Group.stacks).
+        self.badges: dict[int, str] = {}
         self._grouped = False
         self._row_of_item: dict[int, int] = {}
 
@@ -447,6 +453,7 @@ class ContactSheet(Widget, can_focus=True):
         old_screen_row = self._row_of_item.get(old_cursor, 0) - old_top
         self._groups = groups
         self._grouped = any(group.title for group in groups)
+        self.badges = {key: value for group in groups for key, value in group.stacks.items()}
         self.items = [row for group in groups for row in group.rows]
         self.index_of = {row.id: index for index, row in enumerate(self.items)}
         if keep is not None and keep in self.index_of:
@@ -482,8 +489,9 @@ class ContactSheet(Widget, can_focus=True):
             if fresh is not None:
                 thumb = self.thumbs.cached(self.path_of(fresh))
                 tile.bind(
-                    fresh, thumb, tile.index == self.cursor, fresh.id in self.marked, tile.index
-                )
+                    fresh, thumb, tile.index == self.cursor, fresh.id in self.marked, tile.index,
+                    self.badges.get(fresh.id, ""),
+                )  # fmt: skip
 
     def _visible_tiles(self) -> list[Tile]:
         return [
@@ -610,7 +618,10 @@ class ContactSheet(Widget, can_focus=True):
                 thumb = self.thumbs.cached(path)
                 if thumb is None:
                     wanted.append(path)
-                tile.bind(row, thumb, index == self.cursor, row.id in self.marked, index)
+                tile.bind(
+                    row, thumb, index == self.cursor, row.id in self.marked, index,
+                    self.badges.get(row.id, ""),
+                )  # fmt: skip
         for path in wanted:
             self.thumbs.request(path, self._arrived)
         self._prefetch(row_index)
