@@ -172,3 +172,51 @@ async def test_stacks_collapse_open_and_keep_ratings_per_render(tmp_path):
         assert grid.current.id == second.id and grid.badges[second.id] == "3"
         await pilot.press("T")
         await wait_until(pilot, lambda: len(grid.items) == 48 and not grid.badges)
+
+
+def test_survey_grid_fills_the_screen():
+    from curator.service import survey_grid
+
+    assert survey_grid(2, (1600, 900), 1.5) == (2, 1)
+    assert survey_grid(4, (1600, 900), 1.5) == (2, 2)
+    assert survey_grid(6, (1600, 900), 1.5) == (3, 2)
+    assert survey_grid(3, (1600, 900), 0.7) == (3, 1)  # portraits stand side by side
+    assert survey_grid(2, (600, 1200), 1.5) == (1, 2)  # a tall screen stacks them
+
+
+async def test_survey_lays_out_marked_renders_and_compare_locks_zoom_and_pan(tmp_path):
+    from curator.app.screens.compare import CompareScreen
+    from curator.app.widgets.picture import Picture
+
+    from .studio_factory import make_studio
+    from .test_app import SIZE, make_app, sheet, wait_until
+
+    studio = make_studio(tmp_path / "studio", renders=6, size=1024)
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.items) == 6)
+        for _ in range(6):
+            await pilot.press("m", "right")
+        await pilot.press("N")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        survey = app.screen
+        assert survey.survey and len(survey.panels) == 6
+        await wait_until(pilot, lambda: survey.grid == (3, 2))
+        await pilot.press("escape")
+        await pilot.press("c")  # compare: the first four marked, zoom and pan locked
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        compare = app.screen
+        assert not compare.survey and len(compare.panels) == 4 and compare.grid == (2, 2)
+        await wait_until(pilot, lambda: all(p.image is not None for p in compare.panels))
+        await pilot.press("z")
+        pictures = [p.query_one(Picture) for p in compare.panels]
+        assert all(p.zoom == 1.0 for p in pictures)
+        before = pictures[0].centre
+        await pilot.press("L", "J")
+        centres = {p.centre for p in pictures}
+        assert len(centres) == 1 and centres != {before}  # all moved together
+        title = str(compare.query_one("#compare-title").render())
+        assert "100%, locked" in title
+        await pilot.press("Z")
+        assert all(p.zoom == 2.0 for p in pictures)

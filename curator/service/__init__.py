@@ -43,7 +43,15 @@ from ..sheets import SheetOptions, SheetResult
 from ..thumbs import Thumb, ThumbError
 from ..upscale import describe as describe_upscale
 from ..watcher import Changes
-from .pictures import clamp_centre, fit_scale, half_blocks, histogram_lines, letterbox, zoomed
+from .pictures import (
+    clamp_centre,
+    fit_scale,
+    half_blocks,
+    histogram_lines,
+    letterbox,
+    survey_grid,
+    zoomed,
+)
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -97,6 +105,7 @@ __all__ = [
     "letterbox",
     "parse_filter",
     "stack_key",
+    "survey_grid",
     "toggle_chip",
     "zoomed",
 ]

@@ -155,3 +155,22 @@ def histogram_lines(image: Image.Image, bins: int = 32) -> list[tuple[str, str, 
         total = max(1, channel.size)
         lines.append((name, bars, counts[0] / total, counts[255] / total))
     return lines
+
+
+def survey_grid(
+    count: int, box: tuple[int, int], aspect: float, caption_rows: float = 0.0
+) -> tuple[int, int]:
+    """Columns and rows that show `count` pictures of width/height `aspect` largest in a box
+    of `box` (width, height, in any unit where cells are square, e.g. display pixels); each
+    tile loses `caption_rows` of its height to a caption. Ties go to fewer rows."""
+    best, best_scale = (max(1, count), 1), -1.0
+    width, height = max(1, box[0]), max(1, box[1])
+    for columns in range(1, max(1, count) + 1):
+        rows = -(-count // columns)
+        tile_w, tile_h = width / columns, height / rows - caption_rows
+        if tile_h <= 0:
+            continue
+        scale = min(tile_w / aspect, tile_h)  # the picture's height when fitted
+        if scale > best_scale + 1e-9:
+            best, best_scale = (columns, rows), scale
+    return best

@@ -1,19 +1,30 @@
-"""Compare: two to four renders side by side; move the focus and rate each."""
+"""Compare and survey: renders side by side, laid out to fill the screen, rated one by one.
+
+Compare (c) takes two to four renders with zoom and pan locked across them: `z` shows every
+panel at 100% at the same point, and panning moves them together, so brushwork is judged
+like for like. Survey (N, as in Lightroom) takes up to twelve marked renders and lays them out
+in the grid (2x2, 3x2...) that shows them largest.
+"""
 
 from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import PictureImage, RenderRow
+from ...service import PictureImage, RenderRow, clamp_centre, survey_grid
 from ..widgets.contact_sheet import caption_markup
-from ..widgets.picture import Picture
+from ..widgets.picture import Picture, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
+
+#: The most renders a survey lays out (compare takes four).
+SURVEY_MOST = 12
+#: Caption rows under each panel's picture, border included.
+CAPTION_ROWS = 4
 
 
 class Panel(Vertical):
@@ -21,7 +32,7 @@ class Panel(Vertical):
     Panel { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
     Panel.-focus { border: heavy $accent; }
     Panel > Picture { height: 1fr; }
-    Panel > .caption { height: 3; padding: 0 1; }
+    Panel > .caption { height: 2; padding: 0 1; }
     """
 
     def __init__(self, row: RenderRow) -> None:
@@ -29,6 +40,7 @@ class Panel(Vertical):
         self.row = row
         self.picture = Picture()
         self.caption = Static("", classes="caption")
+        self.image: PictureImage | None = None
 
     def compose(self) -> ComposeResult:
         yield self.picture
@@ -36,7 +48,8 @@ class Panel(Vertical):
 
     def bind(self, row: RenderRow) -> None:
         self.row = row
-        self.caption.update(f"{caption_markup(row)}\n[dim]{row.file}[/]")
+        width = max(12, self.content_size.width - 2) if self.content_size.width else 40
+        self.caption.update(caption_markup(row, width))
 
 
 class CompareScreen(RatingScreen):
@@ -45,33 +58,46 @@ class CompareScreen(RatingScreen):
             *RATE_BINDINGS,
             Binding("left,h", "focus_panel(-1)", "←"),
             Binding("right,l", "focus_panel(1)", "→"),
-            Binding("escape,c", "close", "back"),
+            Binding("z", "zoom", "fit/100%"),
+            Binding("Z", "zoom_cycle", "100/200/400%", show=False),
+            Binding("shift+left,H", "pan(-1, 0)", "pan", show=False),
+            Binding("shift+right,L", "pan(1, 0)", "pan", show=False),
+            Binding("shift+up,K", "pan(0, -1)", "pan", show=False),
+            Binding("shift+down,J", "pan(0, 1)", "pan", show=False),
+            Binding("escape,c,N", "close", "back"),
         ]
     )
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
-    #panels { height: 1fr; }
+    #panels { height: 1fr; grid-gutter: 0; }
     #compare-title { height: 1; background: $panel; padding: 0 1; }
     """
     COMMANDS_FOR_PALETTE = [
         ("focus_panel(1)", "Next panel", "Move the focus right"),
         ("focus_panel(-1)", "Previous panel", "Move the focus left"),
+        ("zoom", "Fit / 100%", "Every panel at 100% at the same point, or fitted"),
         ("rate(5)", "Rate 5 stars", "Rate the focused render"),
         ("flag('pick')", "Pick", "Pick the focused render"),
         ("flag('reject')", "Reject", "Reject the focused render"),
         ("close", "Back to the contact sheet", "Leave compare"),
     ]
+    ZOOMS = (1.0, 2.0, 4.0)
+    PAN_STEP = 0.25
 
-    def __init__(self, rows: list[RenderRow]) -> None:
+    def __init__(self, rows: list[RenderRow], survey: bool = False) -> None:
         super().__init__()
-        self.panels = [Panel(row) for row in rows[:4]]
+        self.survey = survey
+        self.panels = [Panel(row) for row in rows[: SURVEY_MOST if survey else 4]]
         self.focus_index = 0
+        #: None fits every panel; else display pixels per image pixel, shared by all.
+        self.zoom: float | None = None
+        #: The shared view centre, as fractions of each image's size.
+        self.centre = (0.5, 0.5)
+        self.grid = (len(self.panels), 1)
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            "compare: ← → choose, 0-5 x p u rate the focused one, esc back", id="compare-title"
-        )
-        with Horizontal(id="panels"):
+        yield Static("", id="compare-title")
+        with Grid(id="panels"):
             yield from self.panels
         yield Footer()
 
@@ -79,7 +105,36 @@ class CompareScreen(RatingScreen):
         for panel in self.panels:
             panel.bind(panel.row)
         self._mark_focus()
+        self.lay_out()
         self.load_pictures()
+
+    def on_resize(self) -> None:
+        self.lay_out()
+
+    def lay_out(self) -> None:
+        """The grid that shows the renders largest (2 side by side, 4 as 2x2, 6 as 3x2...)."""
+        sizes = [(p.row.width, p.row.height) for p in self.panels if p.row.width and p.row.height]
+        aspect = sum(w / h for w, h in sizes) / len(sizes) if sizes else 4 / 3
+        cell_w, cell_h = display_pixels()
+        grid = self.query_one("#panels", Grid)
+        width, height = grid.size.width or self.size.width, grid.size.height or self.size.height
+        columns, rows = survey_grid(
+            len(self.panels), (width * cell_w, height * cell_h), aspect, CAPTION_ROWS * cell_h
+        )
+        self.grid = (columns, rows)
+        grid.styles.grid_size_columns = columns
+        grid.styles.grid_size_rows = rows
+        self.update_title()
+
+    def update_title(self) -> None:
+        kind = "survey" if self.survey else "compare"
+        locked = f"{self.zoom:.0%}, locked: H J K L pan every panel" if self.zoom else ""
+        scale = locked or "fit"
+        columns, rows = self.grid
+        self.query_one("#compare-title", Static).update(
+            f"[b]{kind}[/] {len(self.panels)} renders, {columns}x{rows}  │  [b]{scale}[/]  │"
+            "  ← → choose, 0-5 x p u rate the focused one, z zoom, esc back"
+        )
 
     @work(thread=True, exclusive=True, group="compare")
     def load_pictures(self) -> None:
@@ -91,7 +146,49 @@ class CompareScreen(RatingScreen):
                 message = ""
             except StyleCoreError as exc:
                 image, message = None, str(exc)
-            self.app.call_from_thread(panel.picture.show, image, message)
+            self.app.call_from_thread(self._show, panel, image, message)
+
+    def _show(self, panel: Panel, image: PictureImage | None, message: str) -> None:
+        panel.image = image
+        panel.picture.zoom, panel.picture.centre = self.zoom, self.centre
+        panel.picture.show(image, message, ("compare", panel.row.id))
+
+    def _redraw(self) -> None:
+        """Every panel at the shared zoom and centre (each clamped to its own image)."""
+        for panel in self.panels:
+            if panel.image is None:
+                continue
+            centre = self.centre
+            if self.zoom is not None:
+                box = panel.picture.box_pixels()
+                centre = clamp_centre(panel.image.size, box, self.zoom, centre)
+            panel.picture.zoom, panel.picture.centre = self.zoom, centre
+            panel.picture.show(panel.image, "", ("compare", panel.row.id))
+        self.update_title()
+
+    def action_zoom(self) -> None:
+        """z: every panel at 100% at the same point, or fitted."""
+        self.zoom = 1.0 if self.zoom is None else None
+        self._redraw()
+
+    def action_zoom_cycle(self) -> None:
+        """Z: 100%, 200%, 400% for every panel."""
+        zooms = self.ZOOMS
+        self.zoom = zooms[(zooms.index(self.zoom) + 1) % len(zooms)] if self.zoom in zooms else 1.0
+        self._redraw()
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        """H J K L / shift+arrows: move every panel's view a quarter of the focused one's."""
+        panel = self.panels[self.focus_index]
+        if self.zoom is None or panel.image is None:
+            return
+        box = panel.picture.box_pixels()
+        step_x = self.PAN_STEP * box[0] / self.zoom / panel.image.width
+        step_y = self.PAN_STEP * box[1] / self.zoom / panel.image.height
+        x = min(1.0, max(0.0, self.centre[0] + dx * step_x))
+        y = min(1.0, max(0.0, self.centre[1] + dy * step_y))
+        self.centre = (x, y)
+        self._redraw()
 
     def _mark_focus(self) -> None:
         for index, panel in enumerate(self.panels):

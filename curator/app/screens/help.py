@@ -39,7 +39,9 @@ KEYS = """\
 [b]Loupe[/]   left/right previous/next, the rating keys, esc back
         z fit / 100%   Z 100, 200, 400%   H J K L or shift+arrows pan   o before/after (the photo)
         t stack preview: what the exported PSD shows with this render on top
-[b]Compare[/] left/right choose a panel, the rating keys rate it, esc back
+[b]Compare[/] c (2-4 renders) or N survey (up to 12 marked), laid out to fill the screen;
+        left/right choose a panel, the rating keys rate it; z Z zoom and H J K L pan every
+        panel together; esc back
 [b]Queue[/]   c cancel, r retry, + - priority, L start a render loop, K stop loops, q queue
 [b]Styles[/]  s sort, enter or q queue the style on chosen contents
 """

@@ -47,6 +47,7 @@ COMMANDS = [
     ("redo", "Redo rating", "Redo what was undone"),
     ("loupe", "Loupe", "Look at the current render large, with its content and style"),
     ("compare", "Compare", "Compare the marked renders (or this and its neighbours)"),
+    ("survey", "Survey", "The marked renders (up to 12) laid out to fill the screen (N)"),
     ("mark", "Mark / unmark", "Mark renders for compare and for rating together"),
     ("collect", "Quick collection in / out", "The current (or marked) renders, b"),
     ("collect_named", "Add to a named collection", "The current (or marked) renders, B"),
@@ -121,6 +122,7 @@ class SheetScreen(RatingScreen):
             Binding("question_mark", "help", "help"),
             Binding("q", "queue_pairs", "queue…"),
             Binding("c", "compare", "compare"),
+            Binding("N", "survey", "survey", show=False),
             Binding("s", "cycle_sort", "sort"),
             Binding("g", "cycle_group", "group"),
             Binding("m", "mark", "mark", show=False),
@@ -507,6 +509,18 @@ class SheetScreen(RatingScreen):
         from .compare import CompareScreen
 
         self.app.push_screen(CompareScreen(rows))
+
+    def action_survey(self) -> None:
+        """N: the marked renders (up to 12) laid out to fill the screen, as Lightroom's N."""
+        from .compare import SURVEY_MOST, CompareScreen
+
+        rows = self.sheet.marked_rows()
+        if len(rows) < 2:
+            self.notify("mark two or more renders with m for a survey", severity="warning")
+            return
+        if len(rows) > SURVEY_MOST:
+            self.notify(f"a survey shows {SURVEY_MOST}: the first {SURVEY_MOST} marked")
+        self.app.push_screen(CompareScreen(rows, survey=True))
 
     def action_rerun(self) -> None:
         row = self.sheet.current
