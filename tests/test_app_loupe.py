@@ -137,3 +137,31 @@ async def test_the_loupe_shows_the_render_histogram(studio):
         text = str(histogram.render())
         assert "dark%" in text and "light%" in text
         assert [line[:2] for line in text.splitlines()[1:]] == ["V ", "R ", "G ", "B "]
+
+
+async def test_the_filmstrip_shows_the_neighbours_and_moves(studio):
+    from curator.app.screens.loupe import Filmstrip
+
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "right", "enter")
+        loupe = app.screen
+        strip = loupe.query_one(Filmstrip)
+        slots = strip.slots()
+        middle = strip.SLOTS // 2
+
+        def keys() -> list[object]:
+            return [slot._wanted[2] for slot in slots]
+
+        def expected() -> list[object]:
+            rows = loupe.rows
+            return [
+                ("film", rows[i].id) if 0 <= i < len(rows) else None
+                for i in range(loupe.index - middle, loupe.index - middle + strip.SLOTS)
+            ]
+
+        await wait_until(pilot, lambda: keys() == expected(), timeout=20)
+        assert slots[middle].has_class("-current") and slots[middle - 3].has_class("-none")
+        await pilot.press("right")
+        await wait_until(pilot, lambda: keys() == expected() and loupe.index == 3, timeout=20)
+        assert not loupe.has_class("-short")  # at 160x50 it shows; below 40 rows it gives way
