@@ -179,6 +179,17 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
         # Tile sizes: + and - until the screen shows the new layout.
         sizes = await latencies(["minus", "plus"] * max(2, keys // 20))
         results["tile_size_p95_ms"] = sorted(sizes)[int(0.95 * (len(sizes) - 1))]
+        results["tile_size_p50_ms"] = statistics.median(sizes)
+        # Stacks: T on, then t opens and closes the stack under the cursor.
+        await pilot.press("home")
+        stacks_on = await latencies(["T"])
+        results["stacks_on_ms"] = stacks_on[0]
+        results["stacks"] = len(grid.items)
+        toggles = await latencies(["t"] * max(4, keys // 10))
+        ordered = sorted(toggles)
+        results["stack_open_close_p50_ms"] = statistics.median(ordered)
+        results["stack_open_close_p95_ms"] = ordered[int(0.95 * (len(ordered) - 1))]
+        await latencies(["T"])
         # The loupe on a 2048 px render: zoom toggles and pan steps, key to painted screen.
         big = next(i for i, row in enumerate(grid.items) if row.file == BIG)
         grid.go_to(big)

@@ -271,8 +271,23 @@ def apply_view(
     rows: Sequence[RenderRow], view: ViewSpec, stat: StatLookup | None = None
 ) -> list[Group]:
     """Filter, sort, stack and group rows; without grouping, one untitled group."""
-    kept = [row for row in rows if view.filter.matches(row)]
+    return arrange_view(filter_and_sort(rows, view, stat), view)
+
+
+def filter_and_sort(
+    rows: Sequence[RenderRow], view: ViewSpec, stat: StatLookup | None = None
+) -> list[RenderRow]:
+    """The rows the filter keeps, in the view's order (the costly half of a view: the
+    service caches it while the rows, filter and sort stay the same)."""
+    # The filter is skipped when it would keep everything: 10,000 calls cost 40 ms a view.
+    kept = [row for row in rows if view.filter.matches(row)] if view.filter.active else list(rows)
     kept.sort(key=_sort_key(view.sort, stat))
+    return kept
+
+
+def arrange_view(kept: Sequence[RenderRow], view: ViewSpec) -> list[Group]:
+    """Filtered, sorted rows stacked and grouped as the view asks."""
+    kept = list(kept)
     badges: dict[int, str] = {}
     if view.stacks:
         kept, badges = _stacked(kept, view.open_stacks)
@@ -295,17 +310,22 @@ def _stacked(
     sort) where the top falls in the order; an open stack's other renders follow its top.
     One pass over the rows plus a sort of each stack: cheap enough to redo on every key."""
     members: dict[StackKey, list[RenderRow]] = {}
-    for row in rows:
-        members.setdefault(stack_key(row), []).append(row)
+    keys = [(row.content, row.style) for row in rows]  # stack_key, inlined: 10,000 calls
+    for key, row in zip(keys, rows, strict=True):
+        stack = members.get(key)
+        if stack is None:
+            members[key] = [row]
+        else:
+            stack.append(row)
     best = _sort_key("rating", None)
-    tops = {key: min(stack, key=best) for key, stack in members.items()}
+    tops = {key: (stack[0] if len(stack) == 1 else min(stack, key=best)).id
+            for key, stack in members.items()}  # fmt: skip
     out: list[RenderRow] = []
     badges: dict[int, str] = {}
-    for row in rows:
-        key = stack_key(row)
-        stack = members[key]
-        if tops[key].id != row.id:
+    for key, row in zip(keys, rows, strict=True):
+        if tops[key] != row.id:
             continue
+        stack = members[key]
         if len(stack) == 1:
             out.append(row)
         elif key in open_stacks:

@@ -37,7 +37,7 @@ from stylecore.studio.queue import STATUSES, Job, JobQueue
 from stylecore.studio.registry import LoopRecord
 
 from ..catalog import QUICK, Catalog, RenderRow
-from ..filtering import Group, ViewSpec, apply_view
+from ..filtering import Group, ViewSpec, arrange_view, filter_and_sort
 from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
 from ..thumbs import ThumbnailCache
 from ..watcher import Changes, FolderWatcher
@@ -150,7 +150,9 @@ class StudioService:
         self._thumb_workers = thumb_workers
         self._thumbs: ThumbnailCache | None = None
         self._watcher: FolderWatcher | None = None
-        self.rows: list[RenderRow] = []
+        self._rows: list[RenderRow] = []
+        self._rows_version = 0
+        self._sorted: tuple[tuple[object, ...], list[RenderRow]] | None = None
         self._undo: list[RatingAction] = []
         self._redo: list[RatingAction] = []
         self._style_stats: dict[str, dict[str, Any] | None] = {}
@@ -303,9 +305,31 @@ class StudioService:
         self.rows = [r for r in self.rows if r.file not in gone and r.id not in fresh_ids]
         self.rows.extend(fresh)
         self.rows.sort(key=lambda r: (-r.created, -r.id))
+        self._rows_changed()
 
     def view(self, spec: ViewSpec) -> list[Group]:
-        return apply_view(self.rows, spec, self.style_stat)
+        """The view's groups. The filtered, sorted rows are kept while the rows, filter and
+        sort stay the same, so opening a stack or grouping does not sort 10,000 rows again
+        (statistics sorts are always redone: statistics arrive in the background)."""
+        key = (spec.filter, spec.sort, self._rows_version)
+        if spec.sort.startswith("stat:") or self._sorted is None or self._sorted[0] != key:
+            self._sorted = (key, filter_and_sort(self.rows, spec, self.style_stat))
+        return arrange_view(self._sorted[1], spec)
+
+    @property
+    def rows(self) -> list[RenderRow]:
+        """Every present render, newest first (the app's in-memory copy of the catalog)."""
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[RenderRow]) -> None:
+        self._rows = rows
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
+        """The rows changed (replaced, patched or extended): cached views are stale."""
+        self._rows_version += 1
+        self._sorted = None
 
     def select(self, spec: ViewSpec, *, rescan: bool = True) -> list[RenderRow]:
         """The renders a view shows, in order (for the command line: rescans first)."""
@@ -437,6 +461,7 @@ class StudioService:
         for index, row in enumerate(self.rows):
             if row.id in found:
                 self.rows[index] = row._replace(collections=found[row.id])
+        self._rows_changed()
         return member
 
     def collections(self) -> list[tuple[str, int]]:
@@ -451,6 +476,7 @@ class StudioService:
                 self.rows[index] = row._replace(
                     stars=rating.stars, flag=rating.flag, label=rating.label
                 )
+        self._rows_changed()
 
     # ----------------------------------------------------------------- statistics
 

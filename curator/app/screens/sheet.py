@@ -21,6 +21,7 @@ from ...service import (
     LABELS,
     QUICK,
     SORTS,
+    Group,
     RenderRow,
     ViewSpec,
     chips,
@@ -196,8 +197,9 @@ class SheetScreen(RatingScreen):
 
     # ----------------------------------------------------------------- view
 
-    def refresh_view(self, keep: int | None = None) -> None:
-        groups = self.capp.service.view(self.view_spec)
+    def refresh_view(self, keep: int | None = None, groups: list[Group] | None = None) -> None:
+        if groups is None:
+            groups = self.capp.service.view(self.view_spec)
         ids = {row.id for row in self.capp.service.rows}
         if self.seen is None:
             self.seen = ids
@@ -392,9 +394,14 @@ class SheetScreen(RatingScreen):
         opened = self.view_spec.open_stacks
         opened = opened - {key} if key in opened else opened | {key}
         self.view_spec = replace(self.view_spec, open_stacks=opened)
+        # The cursor goes to the stack's top (ratings made while it was open may have
+        # changed which render that is); the view is made once and handed on.
         groups = self.capp.service.view(self.view_spec)
-        tops = [row for group in groups for row in group.rows if stack_key(row) == key]
-        self.refresh_view(keep=tops[0].id if tops else current.id)
+        top = next(
+            (row.id for group in groups for row in group.rows if stack_key(row) == key),
+            current.id,
+        )
+        self.refresh_view(keep=top, groups=groups)
 
     def action_collect_named(self) -> None:
         """B: a named collection for the render (or the marked renders)."""
