@@ -80,11 +80,15 @@ def test_loupe(snap_compare, studio):
     async def open_loupe(pilot):
         await pilot.press("4", "enter")
 
-        def four_pictures() -> bool:
-            shown = [p for p in pilot.app.screen.query("Picture") if p.image_widget.display]
-            return len(shown) == 4
+        def every_picture() -> bool:
+            screen = pilot.app.screen
+            main = [
+                screen.query_one(f"#{name}") for name in ("render", "content", "style", "report")
+            ]
+            film = [p for p in screen.query("Filmstrip Picture") if not p.has_class("-none")]
+            return all(p.image_widget.display for p in (*main, *film)) and len(film) > 1
 
-        await settled(pilot, four_pictures, "the loupe's four pictures")
+        await settled(pilot, every_picture, "the loupe's four pictures and its filmstrip")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_loupe)
 
