@@ -1,8 +1,9 @@
 """`make demo`: a studio made from the bundled samples, every pair queued, rendered, curated.
 
 Creates ./demo-studio (or reuses it), copies the sample photos and paintings in, and queues
-every content x style pair at a preset that finishes in a few minutes on a CPU (the `final`
-preset when CUDA is present). On a terminal, a render loop starts in the background and the app
+every content x style pair twice: first as a preview (the fast network, a fraction of a second
+each, so the sheet is full of real stylisations within seconds), then at a preset that
+finishes in a few minutes on a CPU (the `final` preset when CUDA is present). On a terminal, a render loop starts in the background and the app
 opens at once: the contact sheet fills as renders land. Closing the app stops the loop (its job
 goes back to the queue; `make demo` again carries on). Without a terminal (piped, CI), the loop
 runs in the foreground until the queue is empty.
@@ -19,11 +20,17 @@ from pathlib import Path
 
 import torch
 
+from stylecore.settings import RenderSettings
+
 from .cli.render import RenderDisplay
 from .service import StudioService
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
+
+#: The demo's previews: before every Gatys render, at the size the sheet's tiles need.
+PREVIEW_PRIORITY = 10
+PREVIEW_SIZE = 384
 
 DEMO_PRESET = """
 [presets.demo]        # small enough for a CPU: 16 renders in a few minutes
@@ -57,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     service = make_demo_studio(args.studio)
     studio = service.studio
     preset = args.preset or ("final" if torch.cuda.is_available() else "demo")
+    previews = service.queue_pairs(
+        service.contents(), service.styles(), engine="preview", priority=PREVIEW_PRIORITY,
+        settings=RenderSettings(image_size=PREVIEW_SIZE, num_iterations=0),
+    )  # fmt: skip
     result = service.queue_pairs(service.contents(), service.styles(), preset)
     print(f"demo studio: {studio.root}")
+    print(f"{previews.describe('preview')}, first")
     print(f"{result.describe()}, preset {preset!r}")
     if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_app:
         return run_with_app(service, args.device, args.graphics)
