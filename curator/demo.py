@@ -3,8 +3,9 @@
 Creates ./demo-studio (or reuses it), copies the sample photos and paintings in, and queues
 every content x style pair twice: first as a preview (the fast network, a fraction of a second
 each, so the sheet is full of real stylisations within seconds), then at a preset that
-finishes in a few minutes on a CPU (the `final` preset when CUDA is present). On a terminal, a render loop starts in the background and the app
-opens at once: the contact sheet fills as renders land. Closing the app stops the loop (its job
+finishes in a few minutes on a CPU (the `final` preset when CUDA is present). On a terminal, a
+render loop starts in the background (at a lower CPU priority, so the app stays quick) and the
+app opens at once: the contact sheet fills as renders land. Closing the app stops the loop (its job
 goes back to the queue; `make demo` again carries on). Without a terminal (piped, CI), the loop
 runs in the foreground until the queue is empty.
 """
@@ -24,6 +25,7 @@ from stylecore.settings import RenderSettings
 
 from .cli.render import RenderDisplay
 from .service import StudioService
+from .service.studio import APP_LOOP_NICENESS
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -93,7 +95,7 @@ def run_with_app(service: StudioService, device: str, graphics_mode: str) -> int
     log = open(studio.logs / "demo-loop.log", "ab")  # noqa: SIM115
     loop = subprocess.Popen(
         [sys.executable, "-m", "curator.cli", "render", str(studio.root), "--quiet",
-         "--until-idle", "--device", device],
+         "--until-idle", "--device", device, "--nice", str(APP_LOOP_NICENESS)],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -220,3 +220,33 @@ async def test_survey_lays_out_marked_renders_and_compare_locks_zoom_and_pan(tmp
         assert "100%, locked" in title
         await pilot.press("Z")
         assert all(p.zoom == 2.0 for p in pictures)
+
+
+async def test_renders_landing_one_by_one_on_an_empty_sheet_all_show(tmp_path):
+    """The demo's first seconds: an empty studio, then 16 renders landing one after another;
+    every one of them must get a tile on screen (16 fit at 160x50), none left below a blank."""
+    import asyncio
+
+    from .studio_factory import add_renders, make_studio
+    from .test_app import SIZE, make_app, sheet, wait_until
+
+    studio = make_studio(tmp_path / "studio", renders=0)
+    app = make_app(studio, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+
+        def shown() -> int:
+            return sum(
+                1
+                for slot in grid.slots
+                if not slot.has_class("-hidden") and not slot.has_class("-header")
+                for tile in slot.tiles
+                if tile.row is not None and tile.display and tile.region.height > 0
+            )
+
+        for index in range(16):
+            add_renders(studio, 1, start=index)
+            await wait_until(pilot, lambda n=index + 1: len(grid.items) == n, timeout=30)
+            # Within a second of the header counting it, its tile is on screen too.
+            await wait_until(pilot, lambda n=index + 1: shown() == n, timeout=1)
+            await asyncio.sleep(0.1)

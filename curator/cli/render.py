@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,11 @@ def add_parsers(commands: Any) -> None:
     render.add_argument("--batch", type=int, default=1, help="jobs per batch that share content")
     render.add_argument("--until-idle", action="store_true", help="exit when nothing is queued")
     render.add_argument("--quiet", action="store_true", help="no progress display")
+    render.add_argument(
+        "--nice", type=int, default=0, metavar="N",
+        help="lower the loop's CPU priority by N (the app and the demo start theirs at 5, so "
+        "triage on the same machine stays quick)",
+    )  # fmt: skip
     render.add_argument("--stale-after", type=float, default=None, help=argparse.SUPPRESS)
     render.add_argument(
         "--ray", nargs="?", const="", metavar="ADDRESS",
@@ -99,6 +105,8 @@ def add_parsers(commands: Any) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    if args.nice > 0:
+        os.nice(args.nice)
     display = RenderDisplay(quiet=args.quiet)
     options: dict[str, Any] = {"batch": args.batch, "until_idle": args.until_idle}
     if args.stale_after is not None:

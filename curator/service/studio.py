@@ -139,6 +139,12 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+#: How much lower the CPU priority of a render loop started from the app (or the demo) is:
+#: the artist triages on the machine that renders, and a keystroke must not wait behind a
+#: Gatys step. Not more: Ray's 15 made renders crawl beside busy processes (see loops.cluster).
+APP_LOOP_NICENESS = 5
+
+
 class StudioService:
     """One open studio, as the app and the command line see it."""
 
@@ -769,7 +775,8 @@ class StudioService:
     def start_loop(self, device: str | None = None) -> int:
         """Start `curator render` for this studio as a detached process (it outlives the app)."""
         log = open(self.studio.logs / "loop-started-from-app.log", "ab")  # noqa: SIM115
-        command = [sys.executable, "-m", "curator.cli", "render", str(self.studio.root), "--quiet"]
+        command = [sys.executable, "-m", "curator.cli", "render", str(self.studio.root), "--quiet",
+                   "--nice", str(APP_LOOP_NICENESS)]  # fmt: skip
         if device:
             command += ["--device", device]
         process = subprocess.Popen(
