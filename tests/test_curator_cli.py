@@ -224,3 +224,15 @@ def test_status_filters_and_no_op_commands_say_why(studio, capsys):
     assert main(["queue", "retry", "--studio", str(studio), job]) == 0
     out = capsys.readouterr().out
     assert f"requeued 0 job(s); {job} is queued (retry takes failed or cancelled jobs)" in out
+
+
+def test_render_nice_lowers_the_loop_s_priority(studio, monkeypatch, capsys):
+    """`curator render --nice 5` (what the app and the demo start) lowers the loop's CPU
+    priority before it loads anything; without it the priority is left alone."""
+    import os
+
+    calls: list[int] = []
+    monkeypatch.setattr(os, "nice", lambda n: calls.append(n) or n)
+    assert main(["render", ".", "--until-idle", "--device", "cpu", "--quiet", "--nice", "5"]) == 0
+    assert main(["render", ".", "--until-idle", "--device", "cpu", "--quiet"]) == 0
+    assert calls == [5]
