@@ -165,3 +165,36 @@ async def test_the_filmstrip_shows_the_neighbours_and_moves(studio):
         await pilot.press("right")
         await wait_until(pilot, lambda: keys() == expected() and loupe.index == 3, timeout=20)
         assert not loupe.has_class("-short")  # at 160x50 it shows; below 40 rows it gives way
+
+
+def test_the_overview_outlines_the_part_on_screen():
+    from PIL import Image
+
+    from curator.service import overview
+
+    render = Image.new("RGB", (1000, 500), (0, 0, 0))
+    # A 200x100 px box at 100% around the centre: a fifth of the width, a fifth of the height.
+    small = overview(render, (200, 100), 1.0, (0.5, 0.5), longest=250)
+    assert small.size == (250, 125)
+    yellow = {
+        (x, y) for x in range(small.width) for y in range(small.height)
+        if small.getpixel((x, y)) != (0, 0, 0)
+    }  # fmt: skip
+    xs, ys = {x for x, _ in yellow}, {y for _, y in yellow}
+    assert (min(xs), max(xs)) == (100, 149) and (min(ys), max(ys)) == (50, 74)
+    assert small.getpixel((125, 62)) == (0, 0, 0)  # an outline, not a fill
+
+
+async def test_zooming_shows_the_overview(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        loupe = app.screen
+        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        assert not loupe.has_class("-zoomed")
+        await pilot.press("z")
+        assert loupe.has_class("-zoomed")
+        shown = loupe.query_one("#overview", Picture)._wanted
+        assert shown[0] is not None and shown[2][0] == "overview"
+        await pilot.press("z")
+        assert not loupe.has_class("-zoomed")

@@ -49,6 +49,7 @@ from .pictures import (
     half_blocks,
     histogram_lines,
     letterbox,
+    overview,
     survey_grid,
     zoomed,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "histogram_lines",
     "is_keeper",
     "letterbox",
+    "overview",
     "parse_filter",
     "stack_key",
     "survey_grid",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 #: Fitted pictures kept, by (key, size, background): a few screens of tiles.
 FIT_CACHE = 240
@@ -174,3 +174,28 @@ def survey_grid(
         if scale > best_scale + 1e-9:
             best, best_scale = (columns, rows), scale
     return best
+
+
+def overview(
+    image: Image.Image,
+    box: tuple[int, int],
+    scale: float,
+    centre: tuple[float, float],
+    longest: int = 256,
+    colour: tuple[int, int, int] = (255, 210, 0),
+) -> Image.Image:
+    """The whole image small (longest side `longest`) with the part a zoomed view shows
+    outlined: where you are in a render at 100% or more."""
+    cx, cy = clamp_centre(image.size, box, scale, centre)
+    view_w = min(1.0, box[0] / scale / image.width)
+    view_h = min(1.0, box[1] / scale / image.height)
+    small = image.convert("RGB")
+    small.thumbnail((longest, longest), Image.Resampling.BOX)
+    small = small.copy()
+    w, h = small.size
+    left, top = (cx - view_w / 2) * w, (cy - view_h / 2) * h
+    right, bottom = left + view_w * w - 1, top + view_h * h - 1
+    draw = ImageDraw.Draw(small)
+    width = max(1, round(max(w, h) / 100))
+    draw.rectangle((left, top, right, bottom), outline=colour, width=width)
+    return small

@@ -15,7 +15,14 @@ from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import PictureImage, RenderRow, ThumbError, clamp_centre, histogram_lines
+from ...service import (
+    PictureImage,
+    RenderRow,
+    ThumbError,
+    clamp_centre,
+    histogram_lines,
+    overview,
+)
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen, in_order
@@ -119,6 +126,8 @@ class LoupeScreen(RatingScreen):
     #report { height: 18; border: round $panel-lighten-2; }
     #info { height: auto; padding: 0 1; }
     #histogram { height: auto; padding: 0 1; margin-top: 1; }
+    #overview { display: none; border: round $warning; }
+    LoupeScreen.-zoomed #overview { display: block; }
     LoupeScreen.-short #filmstrip { display: none; }
     #caption { height: 3; padding: 0 1; background: $panel; }
     """
@@ -157,6 +166,7 @@ class LoupeScreen(RatingScreen):
             yield Picture(id="render")
             with VerticalScroll(id="side"):
                 with Horizontal(id="sources"):
+                    yield Picture(id="overview")
                     yield Picture(id="content")
                     yield Picture(id="style")
                 yield Static("", id="info")
@@ -324,6 +334,8 @@ class LoupeScreen(RatingScreen):
             picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, message, key)
         if picture_id == "#render":
+            if image is not None:
+                self.show_overview(image)
             self.update_caption()
 
     # ----------------------------------------------------------------- keys
@@ -360,7 +372,18 @@ class LoupeScreen(RatingScreen):
         key = (kind, self.row.id)
         picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, "", key)
+        self.show_overview(image)
         self.update_caption()
+
+    def show_overview(self, image: PictureImage) -> None:
+        """While zoomed: the whole render small, the part on screen outlined."""
+        self.set_class(self.zoom is not None, "-zoomed")
+        if self.zoom is None:
+            return
+        box = self.query_one("#render", Picture).box_pixels()
+        small = overview(image, box, self.zoom, self.centre)
+        key = ("overview", self.row.id, self.zoom, self.centre, box)
+        self.query_one("#overview", Picture).show(small, "", key)
 
     def action_zoom(self) -> None:
         """z: fit the pane, or 100% (one render pixel per display pixel)."""
