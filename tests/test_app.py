@@ -552,3 +552,33 @@ async def test_grouping_shows_the_cursor_s_group_title(studio):
         while grid.layout_rows[title].header is None:
             title -= 1
         assert grid.top <= title  # the title of the cursor's group is on screen
+
+
+def test_help_lists_every_key_of_the_sheet_and_the_loupe():
+    """Each key bound on the contact sheet and in the loupe is named in the help (the keys
+    after `f` are the chips' and named in its line)."""
+    import re
+
+    from curator.app.screens.help import KEYS
+    from curator.app.screens.loupe import LoupeScreen
+    from curator.app.screens.sheet import SheetScreen
+
+    names = {"question_mark": "?", "slash": "/", "plus": "+", "minus": "-", "equals_sign": "+",
+             "pageup": "page up/down", "pagedown": "page up/down", "ctrl+z": "ctrl+z",
+             "ctrl+y": "ctrl+y", "shift+left": "shift+arrows", "shift+right": "shift+arrows",
+             "shift+up": "shift+arrows", "shift+down": "shift+arrows", "escape": "esc",
+             **{str(n): "0 - 5" for n in range(6)}}  # fmt: skip
+    arrows = {"left", "right", "up", "down"}  # "arrows" on the sheet, "left/right" elsewhere
+    text = re.sub(r"\[/?[a-z ]*\]", "", KEYS)
+    missing = []
+    for screen in (SheetScreen, LoupeScreen):
+        for binding in screen.BINDINGS:
+            if "chip_key" in binding.action or binding.action.startswith("filter_"):
+                continue
+            for key in binding.key.split(","):
+                word = names.get(key, key)
+                if key in arrows and "arrows, h j k l" in text:
+                    continue
+                if not re.search(rf"(^|[\s,(/]){re.escape(word)}([\s,)/]|$)", text, re.M):
+                    missing.append(f"{screen.__name__}: {key} ({binding.action})")
+    assert missing == []

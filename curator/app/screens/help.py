@@ -12,6 +12,7 @@ KEYS = """\
 [b]Contact sheet[/]
   arrows, h j k l   move            page up/down, home, end   jump
   enter, space      loupe           c    compare the marked (or this and its neighbours)
+  N                 survey: the marked renders (up to 12) laid out to fill the screen
   m                 mark / unmark   marked renders are rated together
   n                 jump to the renders that landed while you looked (the header counts them)
   + -               bigger / smaller tiles (tiny to half the screen; studio.toml tile_size)
@@ -36,8 +37,9 @@ KEYS = """\
   ctrl+p            command palette: every action, sorts, themes
   ctrl+q            quit
 
-[b]Loupe[/]   left/right previous/next, the rating keys, esc back
-        z fit / 100%   Z 100, 200, 400%   H J K L or shift+arrows pan   o before/after (the photo)
+[b]Loupe[/]   left/right previous/next (a filmstrip of neighbours below), the rating keys, esc back
+        z fit / 100%   Z 100, 200, 400%   H J K L or shift+arrows pan (an overview shows where)
+        o before/after (the photo)
         t stack preview: what the exported PSD shows with this render on top
 [b]Compare[/] c (2-4 renders) or N survey (up to 12 marked), laid out to fill the screen;
         left/right choose a panel, the rating keys rate it; z Z zoom and H J K L pan every
