@@ -220,6 +220,19 @@ async def test_survey_lays_out_marked_renders_and_compare_locks_zoom_and_pan(tmp
         assert "100%, locked" in title
         await pilot.press("Z")
         assert all(p.zoom == 2.0 for p in pictures)
+        # The filmstrip follows the focused panel through the sheet's order.
+        from curator.app.widgets.filmstrip import Filmstrip
+
+        strip = compare.query_one(Filmstrip)
+        middle = strip.slots()[strip.SLOTS // 2]
+
+        def centred_on(row) -> bool:
+            return middle._wanted[2] == ("film", row.id)
+
+        await wait_until(pilot, lambda: centred_on(compare.focused_row), timeout=20)
+        await pilot.press("right")
+        assert compare.focus_index == 1
+        await wait_until(pilot, lambda: centred_on(compare.focused_row), timeout=20)
 
 
 async def test_renders_landing_one_by_one_on_an_empty_sheet_all_show(tmp_path):

@@ -39,7 +39,7 @@ from stylecore.studio.registry import LoopRecord
 from ..catalog import QUICK, Catalog, RenderRow
 from ..filtering import Group, ViewSpec, arrange_view, filter_and_sort
 from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
-from ..thumbs import ThumbnailCache
+from ..thumbs import Thumb, ThumbError, ThumbnailCache
 from ..watcher import Changes, FolderWatcher
 
 if TYPE_CHECKING:
@@ -350,6 +350,10 @@ class StudioService:
         """The rows again, each with its spec (settings) loaded. Worker-safe."""
         with self._store(Catalog) as catalog:
             return [catalog.get(row.id) or row for row in rows]
+
+    def thumb_of(self, row: RenderRow) -> Thumb | ThumbError:
+        """A render's thumbnail, made (and cached) if need be. Worker-safe."""
+        return self.thumbs.get(self.render_path(row))
 
     def render_path(self, row: RenderRow) -> Path:
         return self.studio.renders / row.file

@@ -18,6 +18,7 @@ from stylecore.errors import StyleCoreError
 
 from ...service import PictureImage, RenderRow, clamp_centre, survey_grid
 from ..widgets.contact_sheet import caption_markup
+from ..widgets.filmstrip import Filmstrip
 from ..widgets.picture import Picture, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 
@@ -71,6 +72,7 @@ class CompareScreen(RatingScreen):
     CompareScreen { layout: vertical; }
     #panels { height: 1fr; grid-gutter: 0; }
     #compare-title { height: 1; background: $panel; padding: 0 1; }
+    CompareScreen.-short #filmstrip, CompareScreen.-alone #filmstrip { display: none; }
     """
     COMMANDS_FOR_PALETTE = [
         ("focus_panel(1)", "Next panel", "Move the focus right"),
@@ -84,9 +86,16 @@ class CompareScreen(RatingScreen):
     ZOOMS = (1.0, 2.0, 4.0)
     PAN_STEP = 0.25
 
-    def __init__(self, rows: list[RenderRow], survey: bool = False) -> None:
+    def __init__(
+        self,
+        rows: list[RenderRow],
+        survey: bool = False,
+        neighbours: list[RenderRow] | None = None,
+    ) -> None:
         super().__init__()
         self.survey = survey
+        #: The sheet's renders in order, for the filmstrip around the focused panel.
+        self.neighbours = neighbours or []
         self.panels = [Panel(row) for row in rows[: SURVEY_MOST if survey else 4]]
         self.focus_index = 0
         #: None fits every panel; else display pixels per image pixel, shared by all.
@@ -99,6 +108,7 @@ class CompareScreen(RatingScreen):
         yield Static("", id="compare-title")
         with Grid(id="panels"):
             yield from self.panels
+        yield Filmstrip(self.capp.service.thumb_of, id="filmstrip")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -107,9 +117,19 @@ class CompareScreen(RatingScreen):
         self._mark_focus()
         self.lay_out()
         self.load_pictures()
+        self.show_filmstrip()
 
     def on_resize(self) -> None:
+        self.set_class(self.size.height < 40, "-short")  # the panels need the rows
         self.lay_out()
+
+    def show_filmstrip(self) -> None:
+        """The focused render's neighbours in the sheet's order."""
+        ids = [row.id for row in self.neighbours]
+        focused = self.focused_row.id
+        self.set_class(focused not in ids, "-alone")
+        if focused in ids:
+            self.query_one(Filmstrip).show_around(self.neighbours, ids.index(focused))
 
     def lay_out(self) -> None:
         """The grid that shows the renders largest (2 side by side, 4 as 2x2, 6 as 3x2...)."""
@@ -197,6 +217,7 @@ class CompareScreen(RatingScreen):
     def action_focus_panel(self, delta: int) -> None:
         self.focus_index = (self.focus_index + delta) % len(self.panels)
         self._mark_focus()
+        self.show_filmstrip()
 
     @property
     def focused_row(self) -> RenderRow:

@@ -24,6 +24,7 @@ from ...service import (
     overview,
 )
 from ..widgets.contact_sheet import caption_markup
+from ..widgets.filmstrip import Filmstrip
 from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 
@@ -70,26 +71,6 @@ def histogram_text(image: PictureImage) -> str:
         end = "[/]" if warn else ""
         lines.append(f"{name[0].upper()} {bars}{warn}{100 * dark:6.1f}{100 * light:6.1f}{end}")
     return "\n".join(lines)
-
-
-class Filmstrip(Horizontal):
-    """A row of the loupe's neighbours in the sheet's order, the current one in the middle
-    and outlined; it moves with left and right."""
-
-    DEFAULT_CSS = """
-    Filmstrip { height: 7; }
-    Filmstrip > Picture { width: 1fr; height: 7; border: round $panel-lighten-2; }
-    Filmstrip > Picture.-current { border: heavy $accent; }
-    Filmstrip > Picture.-none { border: none; }
-    """
-    SLOTS = 9
-
-    def compose(self) -> ComposeResult:
-        for _ in range(self.SLOTS):
-            yield Picture()
-
-    def slots(self) -> list[Picture]:
-        return list(self.query(Picture))
 
 
 class LoupeScreen(RatingScreen):
@@ -172,7 +153,7 @@ class LoupeScreen(RatingScreen):
                 yield Static("", id="info")
                 yield Static("", id="histogram")
                 yield Picture(id="report")
-        yield Filmstrip(id="filmstrip")
+        yield Filmstrip(self.capp.service.thumb_of, id="filmstrip")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -274,37 +255,8 @@ class LoupeScreen(RatingScreen):
         self.set_class(self.size.height < 40, "-short")
 
     def show_filmstrip(self) -> None:
-        """The neighbours around the current render; thumbnails come from a worker."""
-        strip = self.query_one(Filmstrip)
-        half = strip.SLOTS // 2
-        wanted: list[tuple[int, RenderRow | None]] = []
-        for slot, picture in enumerate(strip.slots()):
-            index = self.index - half + slot
-            row = self.rows[index] if 0 <= index < len(self.rows) else None
-            picture.set_class(slot == half, "-current")
-            picture.set_class(row is None, "-none")
-            if row is None:
-                picture.show(None, " ")
-            wanted.append((slot, row))
-        self.load_filmstrip(self.index, wanted)
-
-    @work(thread=True, exclusive=True, group="filmstrip")
-    def load_filmstrip(self, index: int, wanted: list[tuple[int, RenderRow | None]]) -> None:
-        service = self.capp.service
-        for slot, row in wanted:
-            if row is None:
-                continue
-            thumb = service.thumbs.get(service.render_path(row))
-            image = None if isinstance(thumb, ThumbError) else thumb
-            message = thumb.message if isinstance(thumb, ThumbError) else ""
-            self.app.call_from_thread(self._show_film, index, slot, row.id, image, message)
-
-    def _show_film(
-        self, index: int, slot: int, render_id: int, image: PictureImage | None, message: str
-    ) -> None:
-        if self.is_attached and index == self.index:
-            strip = self.query_one(Filmstrip)
-            strip.slots()[slot].show(image, message, ("film", render_id))
+        """The neighbours around the current render."""
+        self.query_one(Filmstrip).show_around(self.rows, self.index)
 
     def _show_histogram(self, render_id: int, text: str) -> None:
         if self.is_attached and render_id == self.row.id:

@@ -515,7 +515,7 @@ class SheetScreen(RatingScreen):
             return
         from .compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(rows))
+        self.app.push_screen(CompareScreen(rows, neighbours=list(self.sheet.items)))
 
     def action_survey(self) -> None:
         """N: the marked renders (up to 12) laid out to fill the screen, as Lightroom's N."""
@@ -527,7 +527,7 @@ class SheetScreen(RatingScreen):
             return
         if len(rows) > SURVEY_MOST:
             self.notify(f"a survey shows {SURVEY_MOST}: the first {SURVEY_MOST} marked")
-        self.app.push_screen(CompareScreen(rows, survey=True))
+        self.app.push_screen(CompareScreen(rows, survey=True, neighbours=list(self.sheet.items)))
 
     def action_rerun(self) -> None:
         row = self.sheet.current
