@@ -71,6 +71,15 @@ MIGRATIONS = (
 QUICK = "quick"
 
 
+def collection_name(text: str) -> str:
+    """A collection's name as stored (lower case); raises ValueError unless it is one word
+    without commas (the catalog lists a render's collections comma-separated)."""
+    name = text.strip().lower()
+    if not name or "," in name or any(c.isspace() for c in name):
+        raise ValueError(f"collection name {name!r}: one word, no commas")
+    return name
+
+
 class RenderRow(NamedTuple):
     """One render as the app and the CLI see it.
 

@@ -340,10 +340,14 @@ def _run_export(
             "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
         }  # fmt: skip
 
-    for group in plan.groups:
+    def stop_if_cancelled() -> None:
+        """Between photos and before a photo's layers: what is written stays recorded."""
         if cancel.is_set():
             _write_manifest(plan, manifest)
             raise ExportCancelled(f"export cancelled after {len(manifest['contents'])} photo(s)")
+
+    for group in plan.groups:
+        stop_if_cancelled()
         group.folder.mkdir(parents=True, exist_ok=True)
         _inside(group.folder / "x", destination)  # the folder itself may not lead elsewhere
         original_copy = group.files[0]
@@ -417,9 +421,7 @@ def _run_export(
                         "settings": (row.spec or {}).get("settings"),
                     }
                 )
-        if cancel.is_set():
-            _write_manifest(plan, manifest)
-            raise ExportCancelled(f"export cancelled after {len(manifest['contents'])} photo(s)")
+        stop_if_cancelled()
         report(done, total, f"layers for {group.original.name}")
         stem = safe_stem(group.original.stem)
         stack = build_stack(base, stem, layers, plan.options)

@@ -156,7 +156,7 @@ async def test_the_filmstrip_shows_the_neighbours_and_moves(studio):
         def expected() -> list[object]:
             rows = loupe.rows
             return [
-                ("film", rows[i].id) if 0 <= i < len(rows) else None
+                ("film", rows[i].file, rows[i].mtime_ns) if 0 <= i < len(rows) else None
                 for i in range(loupe.index - middle, loupe.index - middle + strip.SLOTS)
             ]
 

@@ -227,7 +227,7 @@ async def test_survey_lays_out_marked_renders_and_compare_locks_zoom_and_pan(tmp
         middle = strip.slots()[strip.SLOTS // 2]
 
         def centred_on(row) -> bool:
-            return middle._wanted[2] == ("film", row.id)
+            return middle._wanted[2] == ("film", row.file, row.mtime_ns)
 
         await wait_until(pilot, lambda: centred_on(compare.focused_row), timeout=20)
         await pilot.press("right")

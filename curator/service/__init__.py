@@ -12,7 +12,7 @@ from stylecore.studio.database import UnforeseenDatabaseError
 from stylecore.studio.queue import STATUSES, Job
 from stylecore.studio.registry import LoopRecord
 
-from ..catalog import QUICK, RenderRow
+from ..catalog import QUICK, RenderRow, collection_name
 from ..export import (
     BASES,
     MASKS,
@@ -49,7 +49,9 @@ from .pictures import (
     half_blocks,
     histogram_lines,
     letterbox,
+    next_zoom,
     overview,
+    panned_centre,
     survey_grid,
     zoomed,
 )
@@ -95,6 +97,7 @@ __all__ = [
     "ViewSpec",
     "chips",
     "clamp_centre",
+    "collection_name",
     "describe_upscale",
     "export_file_counts",
     "filter_warnings",
@@ -104,7 +107,9 @@ __all__ = [
     "histogram_lines",
     "is_keeper",
     "letterbox",
+    "next_zoom",
     "overview",
+    "panned_centre",
     "parse_filter",
     "stack_key",
     "survey_grid",

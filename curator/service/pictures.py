@@ -69,6 +69,31 @@ def clamp_centre(
     return clamped[0], clamped[1]
 
 
+#: Zoom steps of Z in the loupe and compare (display pixels per image pixel).
+ZOOMS = (1.0, 2.0, 4.0)
+#: A pan step (H J K L): this share of the view.
+PAN_STEP = 0.25
+
+
+def next_zoom(zoom: float | None) -> float:
+    """Z: 100%, 200%, 400%, then 100% again (from fit: 100%)."""
+    return ZOOMS[(ZOOMS.index(zoom) + 1) % len(ZOOMS)] if zoom in ZOOMS else ZOOMS[0]
+
+
+def panned_centre(
+    centre: tuple[float, float],
+    direction: tuple[int, int],
+    image_size: tuple[int, int],
+    box: tuple[int, int],
+    zoom: float,
+) -> tuple[float, float]:
+    """The view centre moved PAN_STEP of the view (a box of `box` display pixels at `zoom`)
+    in `direction`; not clamped (the view is, when drawn)."""
+    step_x = PAN_STEP * box[0] / zoom / image_size[0]
+    step_y = PAN_STEP * box[1] / zoom / image_size[1]
+    return (centre[0] + direction[0] * step_x, centre[1] + direction[1] * step_y)
+
+
 def zoomed(
     image: Image.Image,
     size: tuple[int, int],
@@ -176,6 +201,10 @@ def survey_grid(
     return best
 
 
+#: Small copies for overviews, by the caller's key: a pan step redraws only the outline.
+_OVERVIEW_BASES: OrderedDict[tuple[object, int], Image.Image] = OrderedDict()
+
+
 def overview(
     image: Image.Image,
     box: tuple[int, int],
@@ -183,15 +212,24 @@ def overview(
     centre: tuple[float, float],
     longest: int = 256,
     colour: tuple[int, int, int] = (255, 210, 0),
+    *,
+    key: object = None,
 ) -> Image.Image:
     """The whole image small (longest side `longest`) with the part a zoomed view shows
-    outlined: where you are in a render at 100% or more."""
+    outlined: where you are in a render at 100% or more. With a `key` (the same for the
+    same image), the small copy is made once and reused by the next pan steps."""
     cx, cy = clamp_centre(image.size, box, scale, centre)
     view_w = min(1.0, box[0] / scale / image.width)
     view_h = min(1.0, box[1] / scale / image.height)
-    small = image.convert("RGB")
-    small.thumbnail((longest, longest), Image.Resampling.BOX)
-    small = small.copy()
+    base = _OVERVIEW_BASES.get((key, longest)) if key is not None else None
+    if base is None:
+        base = image.convert("RGB")  # a copy: thumbnail() below works in place
+        base.thumbnail((longest, longest), Image.Resampling.BOX)
+        if key is not None:
+            _OVERVIEW_BASES[(key, longest)] = base
+            while len(_OVERVIEW_BASES) > 8:
+                _OVERVIEW_BASES.popitem(last=False)
+    small = base.copy()
     w, h = small.size
     left, top = (cx - view_w / 2) * w, (cy - view_h / 2) * h
     right, bottom = left + view_w * w - 1, top + view_h * h - 1

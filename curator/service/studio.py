@@ -36,7 +36,7 @@ from stylecore.studio.folder import Studio, list_images
 from stylecore.studio.queue import STATUSES, Job, JobQueue
 from stylecore.studio.registry import LoopRecord
 
-from ..catalog import QUICK, Catalog, RenderRow
+from ..catalog import QUICK, Catalog, RenderRow, collection_name
 from ..filtering import Group, ViewSpec, arrange_view, filter_and_sort
 from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
 from ..thumbs import Thumb, ThumbError, ThumbnailCache
@@ -157,7 +157,7 @@ class StudioService:
         self._thumbs: ThumbnailCache | None = None
         self._watcher: FolderWatcher | None = None
         self._rows: list[RenderRow] = []
-        self._rows_version = 0
+        #: (filter, sort) and the rows they keep, in order; dropped when the rows change.
         self._sorted: tuple[tuple[object, ...], list[RenderRow]] | None = None
         self._undo: list[RatingAction] = []
         self._redo: list[RatingAction] = []
@@ -317,7 +317,7 @@ class StudioService:
         """The view's groups. The filtered, sorted rows are kept while the rows, filter and
         sort stay the same, so opening a stack or grouping does not sort 10,000 rows again
         (statistics sorts are always redone: statistics arrive in the background)."""
-        key = (spec.filter, spec.sort, self._rows_version)
+        key = (spec.filter, spec.sort)
         if spec.sort.startswith("stat:") or self._sorted is None or self._sorted[0] != key:
             self._sorted = (key, filter_and_sort(self.rows, spec, self.style_stat))
         return arrange_view(self._sorted[1], spec)
@@ -333,8 +333,7 @@ class StudioService:
         self._rows_changed()
 
     def _rows_changed(self) -> None:
-        """The rows changed (replaced, patched or extended): cached views are stale."""
-        self._rows_version += 1
+        """The rows changed (replaced, patched or extended): the cached view is stale."""
         self._sorted = None
 
     def select(self, spec: ViewSpec, *, rescan: bool = True) -> list[RenderRow]:
@@ -456,9 +455,10 @@ class StudioService:
     def toggle_collection(self, rows: Sequence[RenderRow], name: str = QUICK) -> bool:
         """Put `rows` in collection `name`, or, when all are in it already, take them out;
         True when they were put in. Committed at once; the in-memory rows follow."""
-        name = name.strip().lower()
-        if not name or "," in name or any(c.isspace() for c in name):
-            raise StyleCoreError(f"collection name {name!r}: one word, no commas")
+        try:
+            name = collection_name(name)
+        except ValueError as exc:
+            raise StyleCoreError(str(exc)) from None
         ids = [row.id for row in rows]
         current = {row.id: row for row in self.rows}
         member = not all(

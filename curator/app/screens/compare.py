@@ -16,11 +16,19 @@ from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
 
-from ...service import PictureImage, RenderRow, clamp_centre, survey_grid
+from ...service import (
+    PictureImage,
+    RenderRow,
+    clamp_centre,
+    next_zoom,
+    panned_centre,
+    survey_grid,
+)
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.filmstrip import Filmstrip
 from ..widgets.picture import Picture, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
+from .zooming import ZOOM_BINDINGS
 
 #: The most renders a survey lays out (compare takes four).
 SURVEY_MOST = 12
@@ -59,12 +67,7 @@ class CompareScreen(RatingScreen):
             *RATE_BINDINGS,
             Binding("left,h", "focus_panel(-1)", "←"),
             Binding("right,l", "focus_panel(1)", "→"),
-            Binding("z", "zoom", "fit/100%"),
-            Binding("Z", "zoom_cycle", "100/200/400%", show=False),
-            Binding("shift+left,H", "pan(-1, 0)", "pan", show=False),
-            Binding("shift+right,L", "pan(1, 0)", "pan", show=False),
-            Binding("shift+up,K", "pan(0, -1)", "pan", show=False),
-            Binding("shift+down,J", "pan(0, 1)", "pan", show=False),
+            *ZOOM_BINDINGS,
             Binding("escape,c,N", "close", "back"),
         ]
     )
@@ -83,8 +86,6 @@ class CompareScreen(RatingScreen):
         ("flag('reject')", "Reject", "Reject the focused render"),
         ("close", "Back to the contact sheet", "Leave compare"),
     ]
-    ZOOMS = (1.0, 2.0, 4.0)
-    PAN_STEP = 0.25
 
     def __init__(
         self,
@@ -171,7 +172,7 @@ class CompareScreen(RatingScreen):
     def _show(self, panel: Panel, image: PictureImage | None, message: str) -> None:
         panel.image = image
         panel.picture.zoom, panel.picture.centre = self.zoom, self.centre
-        panel.picture.show(image, message, ("compare", panel.row.id))
+        panel.picture.show(image, message, ("compare", panel.row.file, panel.row.mtime_ns))
 
     def _redraw(self) -> None:
         """Every panel at the shared zoom and centre (each clamped to its own image)."""
@@ -183,7 +184,7 @@ class CompareScreen(RatingScreen):
                 box = panel.picture.box_pixels()
                 centre = clamp_centre(panel.image.size, box, self.zoom, centre)
             panel.picture.zoom, panel.picture.centre = self.zoom, centre
-            panel.picture.show(panel.image, "", ("compare", panel.row.id))
+            panel.picture.show(panel.image, "", ("compare", panel.row.file, panel.row.mtime_ns))
         self.update_title()
 
     def action_zoom(self) -> None:
@@ -193,8 +194,7 @@ class CompareScreen(RatingScreen):
 
     def action_zoom_cycle(self) -> None:
         """Z: 100%, 200%, 400% for every panel."""
-        zooms = self.ZOOMS
-        self.zoom = zooms[(zooms.index(self.zoom) + 1) % len(zooms)] if self.zoom in zooms else 1.0
+        self.zoom = next_zoom(self.zoom)
         self._redraw()
 
     def action_pan(self, dx: int, dy: int) -> None:
@@ -203,11 +203,8 @@ class CompareScreen(RatingScreen):
         if self.zoom is None or panel.image is None:
             return
         box = panel.picture.box_pixels()
-        step_x = self.PAN_STEP * box[0] / self.zoom / panel.image.width
-        step_y = self.PAN_STEP * box[1] / self.zoom / panel.image.height
-        x = min(1.0, max(0.0, self.centre[0] + dx * step_x))
-        y = min(1.0, max(0.0, self.centre[1] + dy * step_y))
-        self.centre = (x, y)
+        x, y = panned_centre(self.centre, (dx, dy), panel.image.size, box, self.zoom)
+        self.centre = (min(1.0, max(0.0, x)), min(1.0, max(0.0, y)))
         self._redraw()
 
     def _mark_focus(self) -> None:

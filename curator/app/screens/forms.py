@@ -17,6 +17,8 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from stylecore.errors import SettingsError
 from stylecore.settings import OPTIMIZERS, ORIGINAL_COLORS, RenderSettings
 
+from ...service import collection_name
+
 #: The settings the rerun form edits: (field, label).
 RERUN_FIELDS = (
     ("image_size", "size (px)"),
@@ -316,8 +318,9 @@ class CollectionForm(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#name")
     def submit(self) -> None:
-        name = self.query_one("#name", Input).value.strip().lower()
-        if not name or "," in name or any(c.isspace() for c in name):
+        try:
+            name = collection_name(self.query_one("#name", Input).value)
+        except ValueError:
             self.query_one("#collection-error", Static).update("one word, no commas")
             return
         self.dismiss(name)

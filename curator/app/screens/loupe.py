@@ -21,12 +21,15 @@ from ...service import (
     ThumbError,
     clamp_centre,
     histogram_lines,
+    next_zoom,
     overview,
+    panned_centre,
 )
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.filmstrip import Filmstrip
 from ..widgets.picture import Picture
 from .rating import RATE_BINDINGS, RatingScreen, in_order
+from .zooming import ZOOM_BINDINGS
 
 
 def describe_settings(
@@ -82,20 +85,11 @@ class LoupeScreen(RatingScreen):
             Binding("escape,enter,space", "close", "back"),
             Binding("left,h", "step(-1)", "previous"),
             Binding("right,l", "step(1)", "next"),
-            Binding("z", "zoom", "fit/100%"),
-            Binding("Z", "zoom_cycle", "100/200/400%", show=False),
-            Binding("shift+left,H", "pan(-1, 0)", "pan", show=False),
-            Binding("shift+right,L", "pan(1, 0)", "pan", show=False),
-            Binding("shift+up,K", "pan(0, -1)", "pan", show=False),
-            Binding("shift+down,J", "pan(0, 1)", "pan", show=False),
+            *ZOOM_BINDINGS,
             Binding("o", "before_after", "before/after"),
             Binding("t", "stack_preview", "stack"),
         ]
     )
-    #: Zoom steps of Z (display pixels per image pixel).
-    ZOOMS = (1.0, 2.0, 4.0)
-    #: A pan step: this share of the view.
-    PAN_STEP = 0.25
 
     DEFAULT_CSS = """
     LoupeScreen { layout: vertical; }
@@ -246,8 +240,11 @@ class LoupeScreen(RatingScreen):
             except StyleCoreError as exc:
                 self.app.call_from_thread(self._show, picture_id, None, str(exc))
         report = service.style_report(row)
+        # Keyed by the style's file and content, not the render's id: fitted pictures are
+        # cached process-wide, and an id names another render in another studio.
+        key = ("report", str(sources[2][1]), row.style_shas_json)
         self.app.call_from_thread(
-            self._show, "#report", report, "style statistics not measured yet", ("report", row.id)
+            self._show, "#report", report, "style statistics not measured yet", key
         )
 
     def on_resize(self) -> None:
@@ -278,16 +275,17 @@ class LoupeScreen(RatingScreen):
         if not self.is_attached:
             return
         picture = self.query_one(picture_id, Picture)
+        kind = "render"
         if picture_id == "#render":
             if self.before and self._content_image is not None:
-                image, key = self._content_image, ("before", key)
+                image, key, kind = self._content_image, ("before", key), "before"
             elif self.stacked and self._stack_image is not None:
-                image, key = self._stack_image, ("stack", key)
+                image, key, kind = self._stack_image, ("stack", key), "stack"
             picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, message, key)
         if picture_id == "#render":
             if image is not None:
-                self.show_overview(image)
+                self.show_overview(image, kind)
             self.update_caption()
 
     # ----------------------------------------------------------------- keys
@@ -324,17 +322,19 @@ class LoupeScreen(RatingScreen):
         key = (kind, self.row.id)
         picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, "", key)
-        self.show_overview(image)
+        self.show_overview(image, kind)
         self.update_caption()
 
-    def show_overview(self, image: PictureImage) -> None:
-        """While zoomed: the whole render small, the part on screen outlined."""
+    def show_overview(self, image: PictureImage, kind: str) -> None:
+        """While zoomed: the whole picture small (`kind`: the render, the photo or the stack
+        preview), the part on screen outlined."""
         self.set_class(self.zoom is not None, "-zoomed")
         if self.zoom is None:
             return
         box = self.query_one("#render", Picture).box_pixels()
-        small = overview(image, box, self.zoom, self.centre)
-        key = ("overview", self.row.id, self.zoom, self.centre, box)
+        picture = (kind, self.row.file, self.row.mtime_ns)
+        small = overview(image, box, self.zoom, self.centre, key=picture)
+        key = ("overview", *picture, self.zoom, self.centre, box)
         self.query_one("#overview", Picture).show(small, "", key)
 
     def action_zoom(self) -> None:
@@ -344,10 +344,7 @@ class LoupeScreen(RatingScreen):
 
     def action_zoom_cycle(self) -> None:
         """Z: 100%, 200%, 400%, then 100% again."""
-        if self.zoom in self.ZOOMS:
-            self.zoom = self.ZOOMS[(self.ZOOMS.index(self.zoom) + 1) % len(self.ZOOMS)]
-        else:
-            self.zoom = self.ZOOMS[0]
+        self.zoom = next_zoom(self.zoom)
         self._redraw_render()
 
     def action_pan(self, dx: int, dy: int) -> None:
@@ -356,9 +353,7 @@ class LoupeScreen(RatingScreen):
         if self.zoom is None or image is None:
             return
         box = self.query_one("#render", Picture).box_pixels()
-        step_x = self.PAN_STEP * box[0] / self.zoom / image.width
-        step_y = self.PAN_STEP * box[1] / self.zoom / image.height
-        self.centre = (self.centre[0] + dx * step_x, self.centre[1] + dy * step_y)
+        self.centre = panned_centre(self.centre, (dx, dy), image.size, box, self.zoom)
         self._redraw_render()
 
     def action_before_after(self) -> None:

@@ -60,10 +60,13 @@ class Filmstrip(Horizontal):
             thumb = self.thumb_of(row)
             image = None if isinstance(thumb, ThumbError) else thumb
             message = thumb.message if isinstance(thumb, ThumbError) else ""
-            self.app.call_from_thread(self._show, index, slot, row.id, image, message)
+            self.app.call_from_thread(self._show, index, slot, row, image, message)
 
     def _show(
-        self, index: int, slot: int, render_id: int, image: PictureImage | None, message: str
+        self, index: int, slot: int, row: RenderRow, image: PictureImage | None, message: str
     ) -> None:
         if self.is_attached and index == self._showing:
-            self.slots()[slot].show(image, message, ("film", render_id))
+            # Keyed by file and its mtime, as the sheet's tiles are: fitted pictures are
+            # cached process-wide, and a render id alone names another picture in another
+            # studio (or after the file is replaced).
+            self.slots()[slot].show(image, message, ("film", row.file, row.mtime_ns))
