@@ -10,6 +10,11 @@ times). A strip of the outputs, side by side, is written for looking at.
 
     python bench/ttq.py [--sizes 384 512] [--pairs chelsea:starry_night astronaut:shipwreck]
         [--schedule "init=content" "init=preview scales=192:100,384:100"] [--keep DIR]
+        [--pastiche-steps 300] [--strips DIR] [--crop 256]
+
+`--pastiche-steps` sets pastiche's run (fewer steps for a comparison at equal wall time at
+1024 px, where 300 steps take an hour on two cores); `--crop N` also writes an N px crop of
+every output at 100%, from the picture's centre, for judging texture scale, smear and noise.
 
 A schedule is `KEY=VALUE` words for `stylecore render` (init, scales, num_iterations...);
 {S} in scales stands for the size and {H} for half of it, so one schedule serves every size.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -53,14 +59,18 @@ def prepare(pair: str, size: int, folder: Path) -> tuple[Path, Path]:
     return paths
 
 
-def run_pastiche(content: Path, style: Path, size: int, out: Path) -> float:
+#: The stylecore under test is this tree's, whatever the venv has installed.
+CHILD_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_pastiche(content: Path, style: Path, size: int, out: Path, steps: int) -> float:
     command = [
         sys.executable, str(REPO / "bench/engine.py"), "--child", "--engine", "pastiche",
-        "--size", str(size), "--steps", str(PASTICHE_STEPS), "--content", str(content),
+        "--size", str(size), "--steps", str(steps), "--content", str(content),
         "--style", str(style), "--out", str(out), "--device", "cpu",
     ]  # fmt: skip
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, text=True)
+    subprocess.run(command, check=True, capture_output=True, text=True, env=CHILD_ENV)
     return time.perf_counter() - started
 
 
@@ -82,7 +92,9 @@ def run_stylecore(
     ]  # fmt: skip
     started = time.time()
     began = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, text=True, cwd=snapshots)
+    subprocess.run(
+        command, check=True, capture_output=True, text=True, cwd=snapshots, env=CHILD_ENV
+    )
     wall = time.perf_counter() - began
     found = sorted(
         (path.stat().st_mtime - started, path)
@@ -91,10 +103,24 @@ def run_stylecore(
     return wall, found
 
 
-def strip(images: list[tuple[str, Path]], target: Path, height: int = 240) -> None:
+def first_reached(scored: list[tuple[float, float]], target: float) -> float | None:
+    """The first time (s) at which a snapshot's loss is at or below `target`."""
+    return next((seconds for seconds, loss in scored if loss <= target), None)
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.1f} s" if value is not None else "not reached"
+
+
+def strip(images: list[tuple[str, Path]], target: Path, height: int = 240, crop: int = 0) -> None:
+    """The images side by side, labelled; `crop`: an N px square from each centre at 100%."""
     tiles = []
     for label, path in images:
         image = Image.open(path).convert("RGB")
+        if crop:
+            left, top = (image.width - crop) // 2, (image.height - crop) // 2
+            image = image.crop((left, top, left + crop, top + crop))
+            height = crop
         image = image.resize((round(image.width * height / image.height), height))
         tile = Image.new("RGB", (image.width, height + 16), "white")
         tile.paste(image, (0, 16))
@@ -118,40 +144,46 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=10, help="snapshot every N iterations")
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--strips", type=Path, help="write the side-by-side strips here")
+    parser.add_argument("--pastiche-steps", type=int, default=PASTICHE_STEPS)
+    parser.add_argument("--crop", type=int, default=0, help="also strips of N px crops at 100%%")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-ttq-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"# time to quality, {date.today()}, {machine()}; pastiche {PASTICHE_STEPS} steps")
+    steps = args.pastiche_steps
+    print(f"# time to quality, {date.today()}, {machine()}; pastiche {steps} steps")
     results = []
     for pair in args.pairs:
         for size in args.sizes:
             content, style = prepare(pair, size, folder)
             tag = f"{pair.replace(':', '_x_')}_{size}"
             pastiche_out = folder / f"pastiche_{tag}.png"
-            pastiche_wall = run_pastiche(content, style, size, pastiche_out)
+            pastiche_wall = run_pastiche(content, style, size, pastiche_out, steps)
             pastiche_loss = common_loss(pastiche_out, content, style, size)
             print(f"{pair} {size} px  pastiche: {pastiche_wall:.1f} s, loss {pastiche_loss:.4g}",
                   flush=True)  # fmt: skip
-            shown = [(f"pastiche 300 ({pastiche_wall:.0f} s)", pastiche_out)]
+            shown = [(f"pastiche {steps} ({pastiche_wall:.0f} s)", pastiche_out)]
+            first_loss: float | None = None
             for index, schedule in enumerate(args.schedule):
                 out = folder / f"stylecore_{tag}_{index}.png"
                 wall, snaps = run_stylecore(content, style, size, schedule, out, args.every)
                 loss = common_loss(out, content, style, size)
-                reached = next(
-                    (
-                        seconds
-                        for seconds, path in snaps
-                        if Image.open(path).size == Image.open(content).size
-                        and common_loss(path, content, style, size) <= pastiche_loss
-                    ),
-                    None,
-                )
-                reach = f"{reached:.1f} s" if reached is not None else "not reached"
-                print(
+                full = Image.open(content).size
+                scored = [
+                    (seconds, common_loss(path, content, style, size))
+                    for seconds, path in snaps
+                    if Image.open(path).size == full
+                ] + [(wall, loss)]  # the saved render, at the process's end
+                reached = first_reached(scored, pastiche_loss)
+                line = (
                     f"{pair} {size} px  [{schedule}]: {wall:.1f} s ({wall / pastiche_wall:.2f}x),"
-                    f" loss {loss:.4g} ({loss / pastiche_loss:.3f}x), pastiche's loss at {reach}",
-                    flush=True,
+                    f" loss {loss:.4g} ({loss / pastiche_loss:.3f}x), pastiche's loss at"
+                    f" {_seconds(reached)}"
                 )
+                if first_loss is None:
+                    first_loss = loss
+                else:  # a schedule against the first: does it get there sooner?
+                    line += f", [0]'s loss at {_seconds(first_reached(scored, first_loss))}"
+                print(line, flush=True)
                 results.append(
                     {"pair": pair, "size": size, "schedule": schedule, "wall": wall,
                      "wall_ratio": wall / pastiche_wall, "loss": loss,
@@ -162,6 +194,8 @@ def main() -> int:
             if args.strips:
                 args.strips.mkdir(parents=True, exist_ok=True)
                 strip(shown, args.strips / f"ttq-{tag}.jpg")
+                if args.crop:
+                    strip(shown, args.strips / f"ttq-{tag}-crop.png", crop=args.crop)
     (folder / "ttq.json").write_text(json.dumps(results, indent=2))
     print(f"(files in {folder})")
     return 0

@@ -30,7 +30,11 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     d = RenderSettings()
     add = parser.add_argument
     add("--image-size", type=int, help=f"longest side of the output in px ({d.image_size})")
-    add("--num-iterations", type=int, help=f"optimisation steps ({d.num_iterations})")
+    add(
+        "--num-iterations",
+        type=int,
+        help=f"optimisation steps at the final size, as in neural-style ({d.num_iterations})",
+    )
     add("--optimizer", choices=OPTIMIZERS, help=f"({d.optimizer})")
     add("--lbfgs-history", type=int, help=f"L-BFGS history size ({d.lbfgs_history})")
     add("--learning-rate", type=float, help=f"Adam step size on 0..255 pixels ({d.learning_rate})")
@@ -52,8 +56,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--scales",
-        help="coarse-to-fine levels SIZE:ITERATIONS,... ; 'auto' (a sqrt(2) pyramid above 512 px) "
-        "or 'single'",
+        help="coarse-to-fine levels SIZE:ITERATIONS,... ; 'auto' (above 512 px, levels of half "
+        "the size first, each with --num-iterations) or 'single' (neural-style's one level)",
     )
     add("--weights", help="VGG19 weights: caffe (default), torchvision or a state-dict PATH")
     add("--precision", choices=PRECISIONS, help="autocast the network (CUDA) (fp32)")
@@ -66,9 +70,9 @@ def settings_from_args(args: argparse.Namespace, base: RenderSettings) -> Render
         if value is not None:
             changes[name] = value
     if changes.get("scales") == "single":
-        size = changes.get("image_size", base.image_size)
-        iterations = changes.get("num_iterations", base.num_iterations)
-        changes["scales"] = f"{size}:{iterations}"
+        # Resolved against the options given with it and the preset's size and iterations.
+        changes.setdefault("image_size", base.image_size)
+        changes.setdefault("num_iterations", base.num_iterations)
     return base.replace(**changes)
 
 
@@ -88,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--style-blend-weights", help="comma-separated weights for several styles (equal)"
     )
     render.add_argument(
-        "--init", help=f"{', '.join(INITS)}, or the path of an init image (content)"
+        "--init",
+        help=f"{', '.join(INITS)}, or the path of an init image ({RenderSettings().init})",
     )
     render.add_argument("--init-image", type=Path, help="image to start from (--init image)")
     render.add_argument("--save-iter", type=int, default=0, help="also save every N iterations")

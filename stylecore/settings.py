@@ -21,7 +21,9 @@ POOLINGS = ("max", "avg")
 ORIGINAL_COLORS = ("none", "luminance", "histogram")
 PRECISIONS = ("fp32", "bf16", "fp16")
 
-#: Above this size a render goes coarse-to-fine by default.
+#: Above this size a render goes coarse-to-fine by default. Measured (bench/ttq.py, bench/RESULTS.md
+#: "Time to quality"): at 384 and 512 px a half-size level before a preview start only delayed the
+#: render; from 1024 px the half-size level sets the large strokes for a quarter of the cost.
 PYRAMID_THRESHOLD = 512
 #: Seeds are 64-bit signed integers, as torch's generators take them.
 MAX_SEED = 2**63 - 1
@@ -52,7 +54,10 @@ class RenderSettings:
     content_layer_weights: tuple[float, ...] = ()
     style_layer_weights: tuple[float, ...] = ()
     style_scale: float = 1.0
-    init: str = "content"
+    #: The preview network's stylisation of the same pair: measured to reach neural-style's
+    #: 300-step loss in about a third of its iterations (bench/RESULTS.md, "Time to quality").
+    #: neural-style starts from noise (`random`); `content` is its `-init image`.
+    init: str = "preview"
     #: Std of seeded Gaussian noise, in grey levels, added to a content or image start, so that
     #: renders from the same start differ by seed (a content start is otherwise deterministic).
     init_noise: float = 0.0
@@ -61,15 +66,19 @@ class RenderSettings:
     original_colors: str = "none"
     #: Preview engine: 1 is the style's own look, 0 the photo's; blends the two style vectors.
     style_strength: float = 1.0
-    #: Coarse-to-fine levels as (longest side, iterations); empty means automatic.
+    #: Coarse-to-fine levels as (longest side, iterations); empty means automatic (`levels`).
     scales: tuple[tuple[int, int], ...] = ()
     weights: str = "caffe"
     precision: str = "fp32"
 
     def __post_init__(self) -> None:
         # One conversion path for every source: keyword arguments, JSON, TOML, KEY=VALUE text.
+        single = isinstance(self.scales, str) and self.scales.strip() == "single"
         for item in dataclasses.fields(self):
-            object.__setattr__(self, item.name, coerce(item.name, getattr(self, item.name)))
+            if not (single and item.name == "scales"):
+                object.__setattr__(self, item.name, coerce(item.name, getattr(self, item.name)))
+        if single:  # neural-style's one level: every iteration at the final size
+            object.__setattr__(self, "scales", ((self.image_size, self.num_iterations),))
         self.validate()
 
     def validate(self) -> None:
@@ -135,24 +144,19 @@ class RenderSettings:
     def levels(self) -> tuple[tuple[int, int], ...]:
         """The (longest side, iterations) of each coarse-to-fine level, coarsest first.
 
-        Explicit `scales` win. Otherwise a render above 512 px goes up a sqrt(2) pyramid from
-        about 512 px: the coarsest level gets `num_iterations`, each finer level half the one
-        before (at least 50), so each level costs about the same and the total stays well below
-        a single-scale run at full size.
+        Explicit `scales` win. Otherwise `num_iterations` are spent at the final size, as in
+        neural-style, and a render above `PYRAMID_THRESHOLD` first goes through levels of half
+        the size, down to the first at or below it, each with the same number of iterations:
+        a half-size step costs a quarter of a full one, so all the levels below add at most a
+        third to the render's time, and the final level starts from a picture whose large
+        strokes are already laid (bench/ttq.py measures the time this saves).
         """
         if self.scales:
             return self.scales
-        if self.image_size <= PYRAMID_THRESHOLD:
-            return ((self.image_size, self.num_iterations),)
-        steps = math.ceil(2 * math.log2(self.image_size / PYRAMID_THRESHOLD) - 1e-9)
-        sizes = [round(self.image_size / math.sqrt(2) ** k) for k in range(steps, -1, -1)]
-        levels = []
-        iterations = self.num_iterations
-        for index, size in enumerate(sizes):
-            if index:
-                iterations = max(min(50, self.num_iterations), iterations // 2)
-            levels.append((size, iterations))
-        return tuple(levels)
+        sizes = [self.image_size]
+        while sizes[0] > PYRAMID_THRESHOLD:
+            sizes.insert(0, max(16, round(sizes[0] / 2)))
+        return tuple((size, self.num_iterations) for size in sizes)
 
     def total_iterations(self) -> int:
         return sum(iterations for _, iterations in self.levels())
@@ -261,7 +265,10 @@ def _split(value: Any) -> list[Any]:
 
 
 def parse_scales(value: Any) -> tuple[tuple[int, int], ...]:
-    """Parse coarse-to-fine levels: "256:300,362:150,512:100", "auto" or [[256, 300], ...]."""
+    """Parse coarse-to-fine levels: "256:300,362:150,512:100", "auto" or [[256, 300], ...].
+
+    ("single" depends on the size and iterations, so RenderSettings resolves it itself.)
+    """
     if value in (None, "", "auto"):
         return ()
     if isinstance(value, str):

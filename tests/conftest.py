@@ -36,9 +36,12 @@ def sample_studio(root: Path, contents: tuple[str, ...], styles: tuple[str, ...]
 
 @pytest.fixture(scope="session")
 def renderer():
+    """The Gatys engine as the command line and the loops make it: with the preview painter
+    that the default `init = "preview"` needs."""
     from stylecore.gatys.engine import Renderer
+    from stylecore.preview.painter import PreviewPainter
 
-    return Renderer("cpu")
+    return Renderer("cpu", init_painter=PreviewPainter("cpu"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from stylecore.gatys import color
 from stylecore.gatys.engine import pil_to_rgb, resolve_device
 from stylecore.images import load_rgb, resize_longest
 from stylecore.rendering import RenderRequest, StyleInput
+from stylecore.settings import RenderSettings
 
 
 def request(content, *styles, settings, weights=None, init_image=None):
@@ -56,7 +57,7 @@ def test_same_seed_same_image_other_seed_differs(renderer, tiny, cat, starry):
 
 
 def test_init_noise_makes_seeds_matter_from_a_content_start(renderer, tiny, cat, starry):
-    settings = tiny.replace(num_iterations=5)
+    settings = tiny.replace(num_iterations=5, init="content")
     plain = [renderer.render(request(cat, starry, settings=settings.replace(seed=s))).image
              for s in (1, 2)]  # fmt: skip
     assert plain[0].tobytes() == plain[1].tobytes()  # a content start ignores the seed
@@ -129,10 +130,53 @@ def test_coarse_to_fine_runs_through_its_levels(renderer, tiny, cat, starry):
     assert result.losses.total < 0.3 * result.initial_loss
 
 
-def test_automatic_pyramid_above_512(tiny):
-    levels = tiny.replace(image_size=1024, num_iterations=500).levels()
-    assert levels == ((512, 500), (724, 250), (1024, 125))
-    assert tiny.replace(image_size=512).levels() == ((512, 20),)
+def test_automatic_schedule_spends_num_iterations_at_the_final_size(tiny):
+    """neural-style's meaning of --num-iterations; levels of half the size below, each with as
+    many iterations, down to the first at or below 512 px."""
+    assert tiny.replace(image_size=512, num_iterations=100).levels() == ((512, 100),)
+    assert tiny.replace(image_size=384).levels() == ((384, 20),)
+    assert tiny.replace(image_size=1024, num_iterations=100).levels() == ((512, 100), (1024, 100))
+    assert tiny.replace(image_size=768, num_iterations=60).levels() == ((384, 60), (768, 60))
+    levels = tiny.replace(image_size=4096, num_iterations=50).levels()
+    assert levels == ((512, 50), (1024, 50), (2048, 50), (4096, 50))
+    # What the levels below add: a half-size step costs a quarter, so at most a third more.
+    final_cost = 4096**2 * 50
+    assert sum(size**2 * n for size, n in levels[:-1]) <= final_cost / 3
+
+
+def test_scales_override_the_automatic_schedule(tiny):
+    given = tiny.replace(image_size=1024, num_iterations=100, scales="256:30,1024:10")
+    assert given.levels() == ((256, 30), (1024, 10))
+    assert tiny.replace(image_size=1024, num_iterations=100, scales="auto").levels() == (
+        (512, 100),
+        (1024, 100),
+    )
+    # neural-style's single level, from keyword, TOML or JSON alike.
+    single = tiny.replace(image_size=1024, num_iterations=100, scales="single")
+    assert single.levels() == ((1024, 100),)
+    assert RenderSettings.from_dict(single.to_dict()) == single
+    assert RenderSettings.from_dict({"image_size": 800, "scales": "single"}).levels() == (
+        (800, RenderSettings().num_iterations),
+    )
+
+
+def test_the_sidecar_records_the_schedule_and_each_level_s_time(
+    renderer, tiny, cat, starry, monkeypatch
+):
+    import stylecore.settings
+
+    monkeypatch.setattr(stylecore.settings, "PYRAMID_THRESHOLD", 40)
+    settings = tiny.replace(num_iterations=4)
+    assert settings.levels() == ((32, 4), (64, 4))
+    sidecar = renderer.render(request(cat, starry, settings=settings)).sidecar()
+    assert sidecar["schedule"] == "automatic"
+    assert [level["size"] for level in sidecar["levels"]] == [[32, 21], [64, 43]]
+    assert [level["iterations"] for level in sidecar["levels"]] == [4, 4]
+    assert all(level["seconds"] > 0 for level in sidecar["levels"])
+    assert sidecar["iterations"] == 8
+    given = renderer.render(request(cat, starry, settings=settings.replace(scales="single")))
+    assert given.sidecar()["schedule"] == "given"
+    assert [level["size"] for level in given.sidecar()["levels"]] == [[64, 43]]
 
 
 def test_batch_renders_like_one_at_a_time(renderer, tiny, cat, starry, scream):

@@ -29,9 +29,10 @@ def test_curator_init_creates_the_database_too(tmp_path):
 def test_default_presets(tmp_path):
     config = Studio.init(tmp_path).config
     assert config.preset("preview").image_size == 256
-    assert config.preset("final").num_iterations == 500
-    levels = config.preset("print").levels()
-    assert levels[-1][0] >= 1024 and len(levels) > 1  # coarse-to-fine
+    assert config.preset("final").num_iterations == 100
+    assert config.preset("final").levels() == ((512, 100),)
+    assert config.preset("final").init == "preview"
+    assert config.preset("print").levels() == ((512, 100), (1024, 100))  # coarse-to-fine
     assert config.preset(None) == config.preset("final")
 
 

@@ -88,6 +88,8 @@ class RenderResult:
             "seconds": round(self.seconds, 3),
             "seconds_per_step": round(self.seconds_per_step, 5),
             "iterations": sum(level["iterations"] for level in self.levels),
+            # "automatic": the engine chose the levels (RenderSettings.levels); "given": scales.
+            "schedule": "given" if self.request.settings.scales else "automatic",
             "levels": self.levels,
             "size": list(self.image.size),
             "initial_loss": self.initial_loss,

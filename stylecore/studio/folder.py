@@ -45,19 +45,20 @@ device = "auto"       # what `curator render` uses without --device
 image_size = 256
 num_iterations = 200
 
-[presets.final]       # neural-style's usual size
-image_size = 512
-num_iterations = 500
+[presets.final]       # neural-style's usual size; from the preview's start, 100 steps
+image_size = 512      # beat neural-style's 300 (bench/RESULTS.md, "Time to quality")
+num_iterations = 100
 
-[presets.print]       # coarse-to-fine: 512 px x 500, 724 px x 250, 1024 px x 125 steps
+[presets.print]       # coarse-to-fine: 512 px x 100 steps, then 1024 px x 100 steps
 image_size = 1024
-num_iterations = 500
+num_iterations = 100
+# neural-style's own run is one setting away: init = "random" (or "content"), scales = "single"
 """
 
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     "preview": {"image_size": 256, "num_iterations": 200},
-    "final": {"image_size": 512, "num_iterations": 500},
-    "print": {"image_size": 1024, "num_iterations": 500},
+    "final": {"image_size": 512, "num_iterations": 100},
+    "print": {"image_size": 1024, "num_iterations": 100},
 }
 
 

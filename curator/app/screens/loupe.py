@@ -58,6 +58,16 @@ def describe_settings(
             if isinstance(losses.get("total"), (int, float))
             else f"{sidecar.get('seconds', '?')} s on {sidecar.get('device', '?')}"
         )
+        levels = sidecar.get("levels") or []
+        if len(levels) > 1:  # the coarse-to-fine schedule, and where the time went
+            lines.append(
+                f"{sidecar.get('schedule', 'levels')} "
+                + " > ".join(
+                    f"{max(level.get('size') or [0])}:{level.get('iterations')}"
+                    f" ({level.get('seconds', 0):.0f} s)"
+                    for level in levels
+                )
+            )
         style_losses = losses.get("style") or {}
         if style_losses:
             lines.append("style " + "  ".join(f"{k} {v:.3g}" for k, v in style_losses.items()))

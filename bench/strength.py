@@ -1,0 +1,184 @@
+"""Stylisation strength: stylecore's starts against neural-style's published outputs.
+
+neural-style's README shows Tübingen in The Starry Night and in The Shipwreck at 512 px (its
+defaults: 1000 L-BFGS iterations from noise, TV 1e-3). Its repository is fetched for reading
+(`fetch github:jcjohnson/neural-style`; nothing of it is committed here): pass the folder
+holding its `tubingen.jpg`, `starry_night.jpg`, `shipwreck.jpg`, `tubingen_starry.png` and
+`tubingen_shipwreck.png`. stylecore renders each pair at 512 px with its defaults and each
+`--inits` start, as `stylecore render` processes, and every picture is measured:
+
+- photo kept: SSIM of lightness with the photo's (1 = the photo's layout untouched)
+- style colours: sliced Wasserstein distance of Lab pixels to the painting's (lower is closer)
+- fine texture: the share of lightness variance above a 2 px blur (speckle, small strokes)
+- dots: isolated pixels per 100k that stand out of a flat 3x3 neighbourhood by 40+ levels
+- border band: how far the outer 2 px differ from the next 6 px, against the photo's own
+
+    python bench/strength.py NEURAL_STYLE_FOLDER [--inits preview content random]
+        [--iterations 100] [--keep DIR] [--strip docs/ttq/strength.jpg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.engine import machine  # noqa: E402
+from bench.ttq import strip  # noqa: E402
+from stylecore.stats.measure import linear_to_lab, median3, srgb_to_linear  # noqa: E402
+
+PAIRS = {"starry": "starry_night.jpg", "shipwreck": "shipwreck.jpg"}
+SIZE = 512
+
+
+def lab(image: Image.Image) -> np.ndarray:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    return linear_to_lab(srgb_to_linear(rgb))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM of two lightness maps (0..100), 7x7 box windows."""
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(x.astype(np.float32), "F").filter(ImageFilter.BoxBlur(3)))
+
+    c1, c2 = (0.01 * 100) ** 2, (0.03 * 100) ** 2
+    ma, mb = blur(a), blur(b)
+    va, vb, cov = blur(a * a) - ma**2, blur(b * b) - mb**2, blur(a * b) - ma * mb
+    index = ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma**2 + mb**2 + c1) * (va + vb + c2))
+    return float(index.mean())
+
+
+def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 64) -> float:
+    """Mean 1-D Wasserstein distance of Lab pixel clouds along random directions."""
+    rng = np.random.default_rng(0)
+    pa, pb = a.reshape(-1, 3), b.reshape(-1, 3)
+    n = min(len(pa), len(pb), 40_000)
+    pa = pa[rng.choice(len(pa), n, replace=False)]
+    pb = pb[rng.choice(len(pb), n, replace=False)]
+    directions = rng.normal(size=(projections, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return float(np.mean(np.abs(np.sort(pa @ directions.T, 0) - np.sort(pb @ directions.T, 0))))
+
+
+def fine_texture(lightness: np.ndarray) -> float:
+    blurred = np.asarray(
+        Image.fromarray(lightness.astype(np.float32), "F").filter(ImageFilter.GaussianBlur(2))
+    )
+    return float(np.var(lightness - blurred) / max(np.var(lightness), 1e-6))
+
+
+def dots(image: Image.Image) -> float:
+    """Isolated pixels per 100k: a channel 40+ levels off its 3x3 median where the 3x3
+    neighbourhood around it is otherwise flat (the pink and green dots of flat areas)."""
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
+    off = np.zeros(rgb.shape[:2], dtype=bool)
+    for channel in range(3):
+        plane = rgb[..., channel]
+        median = median3(plane)
+        padded = np.pad(plane, 1, mode="edge")
+        ring = np.stack(
+            [
+                padded[1 + dy : 1 + dy + plane.shape[0], 1 + dx : 1 + dx + plane.shape[1]]
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+                if dy or dx
+            ]
+        )
+        off |= (np.abs(plane - median) >= 40) & (ring.std(axis=0) < 12)
+    return float(off.sum() * 100_000 / off.size)
+
+
+def border_band(lightness: np.ndarray) -> float:
+    """Mean |lightness of the outer 2 px - lightness of the next 6 px|, over the four sides."""
+    sides = [lightness, lightness[::-1], lightness.T, lightness.T[::-1]]
+    return float(np.mean([np.abs(s[:2].mean(0) - s[2:8].mean(0)).mean() for s in sides]))
+
+
+def measure(path: Path, content: Image.Image, style: Image.Image) -> dict[str, float]:
+    image = Image.open(path).convert("RGB").resize(content.size, Image.Resampling.LANCZOS)
+    image_lab, content_lab = lab(image), lab(content)
+    return {
+        "photo_kept": ssim(image_lab[..., 0], content_lab[..., 0]),
+        "style_colours": sliced_wasserstein(image_lab, lab(style)),
+        "fine_texture": fine_texture(image_lab[..., 0]),
+        "dots": dots(image),
+        "border": border_band(image_lab[..., 0]),
+    }
+
+
+def render(content: Path, style: Path, init: str, iterations: int, out: Path) -> float:
+    command = [
+        sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
+        "--image-size", str(SIZE), "--num-iterations", str(iterations), "--init", init,
+        "--device", "cpu", "--quiet",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("neural_style", type=Path, help="folder with neural-style's images")
+    parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
+    parser.add_argument("--inits", nargs="+", default=["preview", "content", "random"])
+    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--keep", type=Path)
+    parser.add_argument("--strip", type=Path, help="write the pictures side by side here")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-strength-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    source = args.neural_style
+    content_path = source / "tubingen.jpg"
+    content = Image.open(content_path).convert("RGB")
+    content = content.resize((SIZE, round(content.height * SIZE / content.width)))
+    print(f"# stylisation strength, {date.today()}, {machine()}; {SIZE} px")
+    print(f"{'picture':34} {'photo kept':>10} {'style dist':>10} {'fine tex':>9} {'dots':>7} "
+          f"{'border':>7}")  # fmt: skip
+    shown: list[tuple[str, Path]] = []
+
+    def report(label: str, path: Path, style: Image.Image, extra: str = "") -> None:
+        m = measure(path, content, style)
+        print(
+            f"{label:34} {m['photo_kept']:10.3f} {m['style_colours']:10.2f}"
+            f" {m['fine_texture']:9.3f} {m['dots']:7.1f} {m['border']:7.2f}{extra}",
+            flush=True,
+        )
+
+    content_file = folder / "tubingen_512.png"
+    content.save(content_file)
+    for pair in args.pairs:
+        style_path = source / PAIRS[pair]
+        style = Image.open(style_path).convert("RGB")
+        report(f"photo (tubingen), vs {pair}", content_file, style)
+        published = source / f"tubingen_{pair}.png"
+        report(f"neural-style {pair} (1000, random)", published, style)
+        shown += [("photo", content_file), (f"neural-style {pair}", published)]
+        for init in args.inits:
+            out = folder / f"stylecore_{pair}_{init}_{args.iterations}.png"
+            seconds = render(content_path, style_path, init, args.iterations, out)
+            label = f"stylecore {pair} ({args.iterations}, {init})"
+            report(label, out, style, f"  {seconds:.0f} s")
+            shown.append((f"{init} {args.iterations}", out))
+    if args.strip:
+        args.strip.parent.mkdir(parents=True, exist_ok=True)
+        strip(shown, args.strip, height=192)
+    print(f"(files in {folder})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
