@@ -39,7 +39,9 @@ def main() -> int:
     print("| pair | engine's final loss | saved image's loss | ratio | pixels at 0 or 255 | s |")
     print("| --- | --- | --- | --- | --- | --- |")
     for content, style in PAIRS:
-        settings = RenderSettings(image_size=args.size, num_iterations=args.iterations, seed=1)
+        settings = RenderSettings(
+            image_size=args.size, num_iterations=args.iterations, seed=1, init="content"
+        )
         request = RenderRequest(
             REPO / "samples/contents" / content,
             (StyleInput(REPO / "samples/styles" / style),),

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from stylecore.gatys.engine import Renderer  # noqa: E402
+from stylecore.preview.painter import PreviewPainter  # noqa: E402
 from stylecore.rendering import RenderRequest, StyleInput  # noqa: E402
 from stylecore.settings import RenderSettings  # noqa: E402
 
@@ -38,11 +39,15 @@ CASES = (
     ("fp32 history 20", {"lbfgs_history": 20}, True, 1),
     ("fp32 batch 4", {}, True, 4),
     ("bf16 batch 4", {"precision": "bf16"}, True, 4),
+    ("fp32 batch 8", {}, True, 8),
+    ("bf16 batch 8", {"precision": "bf16"}, True, 8),
 )
+#: bf16 is worth having only if its renders stay this close to fp32's loss.
+BF16_LOSS_TOLERANCE = 0.02
 
 
 def one(device: str, size: int, steps: int, changes: dict, channels_last: bool, batch: int):
-    renderer = Renderer(device, channels_last=channels_last)
+    renderer = Renderer(device, channels_last=channels_last, init_painter=PreviewPainter(device))
     settings = RenderSettings(image_size=size, num_iterations=steps, tv_weight=0.0, **changes)
     requests = [
         RenderRequest(CONTENT, (StyleInput(STYLE),), settings.replace(seed=seed))
@@ -89,18 +94,26 @@ def main() -> int:
     print(f"# bench/gpu_probe.py on {name}, torch {torch.__version__}")
     print("| size | case | s/step per render | final loss | peak GiB |")
     print("| --- | --- | --- | --- | --- |")
+    checks = []
     for size in args.sizes:
+        losses = {}
         for case, changes, channels_last, batch in CASES:
             runs = [
                 one(args.device, size, args.steps, changes, channels_last, batch)
                 for _ in range(args.reps)
             ]
             per_step = statistics.median(r[0] for r in runs)
-            loss = statistics.median(r[1] for r in runs)
+            loss = losses[case] = statistics.median(r[1] for r in runs)
             peak = max(r[2] for r in runs)
             print(f"| {size} | {case} | {per_step:.4f} | {loss:.4g} | {peak:.2f} |", flush=True)
+        gap = losses["bf16"] / losses["fp32"] - 1
+        ok = "within" if abs(gap) <= BF16_LOSS_TOLERANCE else "OUTSIDE"
+        checks.append(f"{size} px: bf16 loss {gap:+.2%} of fp32's, {ok} {BF16_LOSS_TOLERANCE:.0%}")
         seconds = preview_seconds(args.device, size, args.reps)
         print(f"| {size} | preview network | {seconds:.4f} (whole preview) | - | - |", flush=True)
+    print()
+    for line in checks:
+        print(line)
     return 0
 
 

