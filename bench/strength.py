@@ -4,16 +4,15 @@ neural-style's README shows Tübingen in The Starry Night and in The Shipwreck a
 defaults: 1000 L-BFGS iterations from noise, TV 1e-3). Its repository is fetched for reading
 (`fetch github:jcjohnson/neural-style`; nothing of it is committed here): pass the folder
 holding its `tubingen.jpg`, `starry_night.jpg`, `shipwreck.jpg`, `tubingen_starry.png` and
-`tubingen_shipwreck.png`. stylecore renders each pair at 512 px with its defaults and each
-`--inits` start, as `stylecore render` processes, and every picture is measured:
+`tubingen_shipwreck.png`. stylecore renders each pair at 512 px with its defaults but each
+`--cases` start and padding, as `stylecore render` processes, and every picture is measured:
 
 - photo kept: SSIM of lightness with the photo's (1 = the photo's layout untouched)
 - style colours: sliced Wasserstein distance of Lab pixels to the painting's (lower is closer)
-- fine texture: the share of lightness variance above a 2 px blur (speckle, small strokes)
-- dots: isolated pixels per 100k that stand out of a flat 3x3 neighbourhood by 40+ levels
-- border band: how far the outer 2 px differ from the next 6 px, against the photo's own
+- fine texture: the share of lightness variance above a 5x5 box blur (speckle, small strokes)
+- border band: delta E between the outer 2 px and the strip 8-16 px in (a photo: about 1)
 
-    python bench/strength.py NEURAL_STYLE_FOLDER [--inits preview content random]
+    python bench/strength.py NEURAL_STYLE_FOLDER [--cases preview:zeros content:reflect ...]
         [--iterations 100] [--keep DIR] [--strip docs/ttq/strength.jpg]
 """
 
@@ -29,14 +28,18 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.engine import machine  # noqa: E402
 from bench.ttq import strip  # noqa: E402
-from stylecore.stats.measure import linear_to_lab, median3, srgb_to_linear  # noqa: E402
+from stylecore.stats.measure import (  # noqa: E402
+    box_mean,
+    linear_to_lab,
+    srgb_to_linear,
+)
 
 PAIRS = {"starry": "starry_night.jpg", "shipwreck": "shipwreck.jpg"}
 SIZE = 512
@@ -51,7 +54,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM of two lightness maps (0..100), 7x7 box windows."""
 
     def blur(x: np.ndarray) -> np.ndarray:
-        return np.asarray(Image.fromarray(x.astype(np.float32), "F").filter(ImageFilter.BoxBlur(3)))
+        return box_mean(x.astype(np.float32), 3)
 
     c1, c2 = (0.01 * 100) ** 2, (0.03 * 100) ** 2
     ma, mb = blur(a), blur(b)
@@ -73,37 +76,18 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 64) -> f
 
 
 def fine_texture(lightness: np.ndarray) -> float:
-    blurred = np.asarray(
-        Image.fromarray(lightness.astype(np.float32), "F").filter(ImageFilter.GaussianBlur(2))
-    )
+    blurred = box_mean(lightness.astype(np.float32), 2)
     return float(np.var(lightness - blurred) / max(np.var(lightness), 1e-6))
 
 
-def dots(image: Image.Image) -> float:
-    """Isolated pixels per 100k: a channel 40+ levels off its 3x3 median where the 3x3
-    neighbourhood around it is otherwise flat (the pink and green dots of flat areas)."""
-    rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
-    off = np.zeros(rgb.shape[:2], dtype=bool)
-    for channel in range(3):
-        plane = rgb[..., channel]
-        median = median3(plane)
-        padded = np.pad(plane, 1, mode="edge")
-        ring = np.stack(
-            [
-                padded[1 + dy : 1 + dy + plane.shape[0], 1 + dx : 1 + dx + plane.shape[1]]
-                for dy in (-1, 0, 1)
-                for dx in (-1, 0, 1)
-                if dy or dx
-            ]
-        )
-        off |= (np.abs(plane - median) >= 40) & (ring.std(axis=0) < 12)
-    return float(off.sum() * 100_000 / off.size)
-
-
-def border_band(lightness: np.ndarray) -> float:
-    """Mean |lightness of the outer 2 px - lightness of the next 6 px|, over the four sides."""
-    sides = [lightness, lightness[::-1], lightness.T, lightness.T[::-1]]
-    return float(np.mean([np.abs(s[:2].mean(0) - s[2:8].mean(0)).mean() for s in sides]))
+def border_band(image_lab: np.ndarray) -> float:
+    """The colour difference (delta E) between the mean of the outer 2 px and the mean of the
+    strip 8-16 px in, averaged over the four sides: texture averages out along a side, a band
+    does not (a photo scores about 1)."""
+    sides = [image_lab, image_lab[::-1], image_lab.swapaxes(0, 1), image_lab.swapaxes(0, 1)[::-1]]
+    return float(
+        np.mean([np.linalg.norm(s[:2].mean((0, 1)) - s[8:16].mean((0, 1))) for s in sides])
+    )
 
 
 def measure(path: Path, content: Image.Image, style: Image.Image) -> dict[str, float]:
@@ -113,15 +97,17 @@ def measure(path: Path, content: Image.Image, style: Image.Image) -> dict[str, f
         "photo_kept": ssim(image_lab[..., 0], content_lab[..., 0]),
         "style_colours": sliced_wasserstein(image_lab, lab(style)),
         "fine_texture": fine_texture(image_lab[..., 0]),
-        "dots": dots(image),
-        "border": border_band(image_lab[..., 0]),
+        "border": border_band(image_lab),
     }
 
 
-def render(content: Path, style: Path, init: str, iterations: int, out: Path) -> float:
+def render(
+    content: Path, style: Path, init: str, padding: str, iterations: int, out: Path
+) -> float:
     command = [
         sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
         "--image-size", str(SIZE), "--num-iterations", str(iterations), "--init", init,
+        "--padding", padding,
         "--device", "cpu", "--quiet",
     ]  # fmt: skip
     started = time.perf_counter()
@@ -134,7 +120,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("neural_style", type=Path, help="folder with neural-style's images")
     parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
-    parser.add_argument("--inits", nargs="+", default=["preview", "content", "random"])
+    parser.add_argument(
+        "--cases", nargs="+", default=["preview:zeros", "content:zeros", "preview:reflect"],
+        help="INIT:PADDING renders of each pair",
+    )  # fmt: skip
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--strip", type=Path, help="write the pictures side by side here")
@@ -146,15 +135,14 @@ def main() -> int:
     content = Image.open(content_path).convert("RGB")
     content = content.resize((SIZE, round(content.height * SIZE / content.width)))
     print(f"# stylisation strength, {date.today()}, {machine()}; {SIZE} px")
-    print(f"{'picture':34} {'photo kept':>10} {'style dist':>10} {'fine tex':>9} {'dots':>7} "
-          f"{'border':>7}")  # fmt: skip
+    print(f"{'picture':34} {'photo kept':>10} {'style dist':>10} {'fine tex':>9} {'border':>7}")
     shown: list[tuple[str, Path]] = []
 
     def report(label: str, path: Path, style: Image.Image, extra: str = "") -> None:
         m = measure(path, content, style)
         print(
             f"{label:34} {m['photo_kept']:10.3f} {m['style_colours']:10.2f}"
-            f" {m['fine_texture']:9.3f} {m['dots']:7.1f} {m['border']:7.2f}{extra}",
+            f" {m['fine_texture']:9.3f} {m['border']:7.2f}{extra}",
             flush=True,
         )
 
@@ -167,12 +155,13 @@ def main() -> int:
         published = source / f"tubingen_{pair}.png"
         report(f"neural-style {pair} (1000, random)", published, style)
         shown += [("photo", content_file), (f"neural-style {pair}", published)]
-        for init in args.inits:
-            out = folder / f"stylecore_{pair}_{init}_{args.iterations}.png"
-            seconds = render(content_path, style_path, init, args.iterations, out)
-            label = f"stylecore {pair} ({args.iterations}, {init})"
+        for case in args.cases:
+            init, padding = case.split(":")
+            out = folder / f"stylecore_{pair}_{init}_{padding}_{args.iterations}.png"
+            seconds = render(content_path, style_path, init, padding, args.iterations, out)
+            label = f"stylecore {pair} ({args.iterations}, {init}, {padding})"
             report(label, out, style, f"  {seconds:.0f} s")
-            shown.append((f"{init} {args.iterations}", out))
+            shown.append((f"{init} {padding} {args.iterations}", out))
     if args.strip:
         args.strip.parent.mkdir(parents=True, exist_ok=True)
         strip(shown, args.strip, height=192)

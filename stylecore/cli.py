@@ -17,6 +17,7 @@ from stylecore.settings import (
     INITS,
     OPTIMIZERS,
     ORIGINAL_COLORS,
+    PADDINGS,
     POOLINGS,
     PRECISIONS,
     RenderSettings,
@@ -49,6 +50,11 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, help=f"random seed for init random and init noise ({d.seed})")
     add("--init-noise", type=float, help="seeded noise (grey levels) added to the start image")
     add("--pooling", choices=POOLINGS, help=f"({d.pooling})")
+    add(
+        "--padding",
+        choices=PADDINGS,
+        help=f"what VGG sees beyond the edge: zeros (neural-style) or reflect ({d.padding})",
+    )
     add(
         "--original-colors",
         choices=ORIGINAL_COLORS,

@@ -18,6 +18,7 @@ from stylecore.vgg_layers import LAYER_INDEX
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "random", "image", "preview")
 POOLINGS = ("max", "avg")
+PADDINGS = ("zeros", "reflect")
 ORIGINAL_COLORS = ("none", "luminance", "histogram")
 PRECISIONS = ("fp32", "bf16", "fp16")
 
@@ -63,6 +64,8 @@ class RenderSettings:
     init_noise: float = 0.0
     seed: int = 0
     pooling: str = "max"
+    #: What VGG's convolutions see beyond the edge: neural-style's zeros, or the picture mirrored.
+    padding: str = "zeros"
     original_colors: str = "none"
     #: Preview engine: 1 is the style's own look, 0 the photo's; blends the two style vectors.
     style_strength: float = 1.0
@@ -121,6 +124,7 @@ class RenderSettings:
         _require(self.init in INITS, "init", f"must be one of {INITS}")
         _require(0 <= self.init_noise <= 128, "init_noise", "must be 0..128 grey levels")
         _require(self.pooling in POOLINGS, "pooling", f"must be one of {POOLINGS}")
+        _require(self.padding in PADDINGS, "padding", f"must be one of {PADDINGS}")
         _require(
             self.original_colors in ORIGINAL_COLORS,
             "original_colors",

@@ -119,6 +119,8 @@ def test_a_setting_at_its_default_does_not_change_the_id(cat, starry):
         ({"tv_weight": "inf"}, "tv_weight: cannot read 'inf'"),
         ({"style_layer_weights": "1,inf,1,1,1"}, "style_layer_weights: cannot read"),
         ({"scales": "256:1e9"}, "scales"),
+        ({"padding": "mirror"}, r"padding must be one of \('zeros', 'reflect'\)"),
+        ({"scales": "single,512:10"}, "scales: 'single' is not SIZE:ITERATIONS"),
     ],
 )
 def test_numbers_must_be_finite_and_whole_where_whole_is_meant(changes, message):

