@@ -68,6 +68,21 @@ def test_a_preview_says_what_a_preview_is():
     assert "iterations" not in text
 
 
+def test_a_coarse_to_fine_render_shows_its_levels_and_their_time():
+    from curator.app.screens.loupe import describe_settings
+
+    levels = [
+        {"size": [512, 341], "iterations": 100, "seconds": 251.4},
+        {"size": [1024, 683], "iterations": 100, "seconds": 1030.2},
+    ]
+    settings = {"image_size": 1024, "num_iterations": 100, "init": "preview"}
+    sidecar = {"seconds": 1290, "device": "cpu", "schedule": "automatic", "levels": levels}
+    text = describe_settings(settings, sidecar)
+    assert "automatic 512:100 (251 s) > 1024:100 (1030 s)" in text
+    single = describe_settings(settings, {**sidecar, "levels": levels[1:]})
+    assert "automatic" not in single and "init preview" in single
+
+
 async def test_the_stack_preview_shows_what_the_psd_will(studio):
     """t: the render over the painterly base over the photo through the export's masks; with
     studio.toml's masks = "subject" it differs from the render alone."""
