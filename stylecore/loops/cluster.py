@@ -182,11 +182,12 @@ class RenderActorImpl:
             return list(self._preview_engine().render_batch(requests))
         if self._renderer is None:
             from stylecore.gatys.engine import Renderer
+
+            self._renderer = Renderer(self.device)
+        if self._renderer.init_painter is None:  # the default start needs it
             from stylecore.preview.painter import PreviewPainter
 
-            self._renderer = Renderer(
-                self.device, init_painter=PreviewPainter(self.device, self._preview_engine)
-            )
+            self._renderer.init_painter = PreviewPainter(self.device, self._preview_engine)
         return list(self._renderer.render_batch(requests, on_progress))
 
 

@@ -127,9 +127,9 @@ class RenderLoop:
         self.stale_after = stale_after
         self.device = device or studio.config.device
         set_max_megapixels(studio.config.max_image_megapixels)
-        self.renderer = renderer or Renderer(
-            self.device, init_painter=PreviewPainter(self.device, self._previews)
-        )
+        self.renderer = renderer or Renderer(self.device)
+        if self.renderer.init_painter is None:  # the default start needs it; share our previews
+            self.renderer.init_painter = PreviewPainter(self.device, self._previews)
         self._previewer: RenderEngine | None = None
         self.on_event = on_event or (lambda event: None)
         self.worker_id = new_loop_id()
