@@ -14,6 +14,7 @@ import functools
 import importlib.util
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import torch
 from torch import nn
@@ -202,6 +203,9 @@ class FeatureNet(nn.Module):
         check_layers(capture)
         if pooling not in ("max", "avg"):
             raise WeightsError(f"unknown pooling {pooling!r}; use 'max' or 'avg'")
+        if padding not in ("zeros", "reflect"):
+            raise WeightsError(f"unknown padding {padding!r}; use 'zeros' or 'reflect'")
+        mode: Literal["zeros", "reflect"] = "reflect" if padding == "reflect" else "zeros"
         depth = max(LAYER_INDEX[name] for name in capture) + 1
         self.capture = {LAYER_INDEX[name]: name for name in capture}
         self.prepare = TorchvisionInput() if torchvision_input else nn.Identity()
@@ -214,7 +218,7 @@ class FeatureNet(nn.Module):
                 # Built on the meta device, then given the shared weight tensors: no copies.
                 conv = nn.Conv2d(
                     weight.shape[1], weight.shape[0], kernel_size=3, padding=1,
-                    padding_mode=padding, device="meta",
+                    padding_mode=mode, device="meta",
                 )  # fmt: skip
                 conv.weight = nn.Parameter(weight, requires_grad=False)
                 conv.bias = nn.Parameter(bias, requires_grad=False)
