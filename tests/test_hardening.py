@@ -76,9 +76,10 @@ def test_a_full_disk_pauses_the_loop_and_loses_nothing(tmp_path, monkeypatch, re
             freed.set()
 
         events = Recorder(on_pause=free_space)
+        filling = Filling.__new__(Filling)
+        filling.__dict__.update(renderer.__dict__)  # the shared renderer, painter included
         loop = RenderLoop(studio, device="cpu", until_idle=True, on_event=events,
-                          renderer=Filling.__new__(Filling))  # fmt: skip
-        loop.renderer.__dict__.update(renderer.__dict__)
+                          renderer=filling)  # fmt: skip
         assert loop.run() == 0
         assert freed.is_set()
         assert {s for s, _ in statuses(studio).values()} == {"done"}

@@ -225,6 +225,10 @@ class SheetScreen(RatingScreen):
         return f"filter: {' '.join(part for part in (shown, rest) if part) or 'all'}"
 
     def update_status(self) -> None:
+        if not self.query(ContactSheet):
+            # The queue's timer can fire while the screen is still composing (seen on a busy
+            # machine at start-up); the header is written again once the sheet is there.
+            return
         shown = len(self.sheet.items)
         spec = self.view_spec
         parts = [
