@@ -19,7 +19,6 @@ holding its `tubingen.jpg`, `starry_night.jpg`, `shipwreck.jpg`, `tubingen_starr
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.engine import machine  # noqa: E402
-from bench.ttq import strip  # noqa: E402
+from bench.ttq import CHILD_ENV, strip  # noqa: E402
 from stylecore.stats.measure import (  # noqa: E402
     box_mean,
     linear_to_lab,
@@ -111,8 +110,7 @@ def render(
         "--device", "cpu", "--quiet",
     ]  # fmt: skip
     started = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    subprocess.run(command, check=True, capture_output=True, text=True, env=CHILD_ENV)
     return time.perf_counter() - started
 
 

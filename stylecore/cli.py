@@ -75,10 +75,8 @@ def settings_from_args(args: argparse.Namespace, base: RenderSettings) -> Render
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
-    if changes.get("scales") == "single":
-        # Resolved against the options given with it and the preset's size and iterations.
-        changes.setdefault("image_size", base.image_size)
-        changes.setdefault("num_iterations", base.num_iterations)
+    # scales "single" resolves in RenderSettings against the size and iterations given with it
+    # (or the preset's): replace() builds the whole settings again.
     return base.replace(**changes)
 
 

@@ -52,7 +52,7 @@ num_iterations = 100
 [presets.print]       # coarse-to-fine: 512 px x 100 steps, then 1024 px x 100 steps
 image_size = 1024
 num_iterations = 100
-# neural-style's own run is one setting away: init = "random" (or "content"), scales = "single"
+# neural-style's own run: init = "random" (or "content") and scales = "single"
 """
 
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
