@@ -93,6 +93,8 @@ def run_stylecore(content: Path, style: Path, size: int, steps: int, out: Path, 
         image_size=size,
         num_iterations=steps,
         tv_weight=0.0,
+        chroma_tv_weight=0.0,
+        lbfgs_history=100,  # pastiche's (torch's default)
         init="content",
         padding="zeros",
         scales=[(size, steps)],
@@ -141,7 +143,9 @@ def common_loss(image: Path, content: Path, style: Path, size: int) -> float:
 
     renderer = _scorer()
     # neural-style's objective, zero padding included, whatever stylecore's defaults are.
-    settings = RenderSettings(image_size=size, num_iterations=0, tv_weight=0.0, padding="zeros")
+    settings = RenderSettings(
+        image_size=size, num_iterations=0, tv_weight=0.0, chroma_tv_weight=0.0, padding="zeros"
+    )
     request = RenderRequest(content, (StyleInput(style),), settings)
     content_rgb = pil_to_rgb(load_rgb(content), renderer.device)
     objective = renderer._objective(

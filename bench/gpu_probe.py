@@ -48,7 +48,9 @@ BF16_LOSS_TOLERANCE = 0.02
 
 def one(device: str, size: int, steps: int, changes: dict, channels_last: bool, batch: int):
     renderer = Renderer(device, channels_last=channels_last, init_painter=PreviewPainter(device))
-    settings = RenderSettings(image_size=size, num_iterations=steps, tv_weight=0.0, **changes)
+    settings = RenderSettings(
+        image_size=size, num_iterations=steps, tv_weight=0.0, chroma_tv_weight=0.0, **changes
+    )
     requests = [
         RenderRequest(CONTENT, (StyleInput(STYLE),), settings.replace(seed=seed))
         for seed in range(batch)

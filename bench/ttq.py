@@ -89,7 +89,8 @@ def run_stylecore(
     snapshots.mkdir(exist_ok=True)
     command = [
         sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
-        "--image-size", str(size), "--tv-weight", "0", "--device", device, "--quiet",
+        "--image-size", str(size), "--tv-weight", "0", "--chroma-tv-weight", "0",
+        "--device", device, "--quiet",
         "--save-iter", str(every), *options,
     ]  # fmt: skip
     started = time.time()

@@ -665,7 +665,7 @@ def xmp_sidecar(row: RenderRow) -> str:
     settings = (row.spec or {}).get("settings") or {}
     recorded = (
         "image_size", "num_iterations", "optimizer", "content_weight", "style_weight",
-        "tv_weight", "style_scale", "original_colors", "init", "seed",
+        "tv_weight", "chroma_tv_weight", "style_scale", "original_colors", "init", "seed",
     )  # fmt: skip
     fields = {
         "jobId": row.job_id or "",

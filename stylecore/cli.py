@@ -42,6 +42,12 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     add("--content-weight", type=float, help=f"({d.content_weight})")
     add("--style-weight", type=float, help=f"({d.style_weight})")
     add("--tv-weight", type=float, help=f"total variation smoothing ({d.tv_weight})")
+    add(
+        "--chroma-tv-weight",
+        type=float,
+        help=f"smoothing of colour alone, against pink and green specks; 0 is neural-style's"
+        f" ({d.chroma_tv_weight})",
+    )
     add("--content-layers", help=f"comma-separated ({','.join(d.content_layers)})")
     add("--style-layers", help=f"comma-separated ({','.join(d.style_layers)})")
     add("--content-layer-weights", help="comma-separated, one per content layer (1 each)")

@@ -39,24 +39,36 @@ class RenderSettings:
     Weights have neural-style's meanings: content loss is `content_weight` times the mean squared
     error of the content features; style loss is `style_weight` times the mean squared error of
     Gram matrices divided by the number of feature elements; TV loss is `tv_weight` times half
-    the summed squared neighbour differences of the 0..255 image.
+    the summed squared neighbour differences of the 0..255 image; `chroma_tv_weight` adds the
+    same penalty on the colour part of those differences alone (see the field).
     """
 
     image_size: int = 512
     num_iterations: int = 1000
     optimizer: str = "lbfgs"
-    lbfgs_history: int = 100
+    #: Curvature pairs L-BFGS keeps, each two image-sized vectors (4.2 MB at 512 px): 50 ends
+    #: within 0.1% of 100's loss in the same time (2.401e6 against 2.398e6 at 512 px, 25: 0.5%,
+    #: 10: 1.7%; bench/RESULTS.md, "Cost per step") with half the memory. neural-style keeps 100.
+    lbfgs_history: int = 50
     learning_rate: float = 10.0
     content_weight: float = 5.0
     style_weight: float = 100.0
     tv_weight: float = 1e-3
+    #: TV on the colour part of neighbour differences only (each difference less its mean over
+    #: the three channels), so lightness strokes stay crisp while isolated pink and green pixels
+    #: cost 30 times more. Measured (bench/RESULTS.md, "Colour specks"): on Tubingen x Starry
+    #: Night at 256 px, specks in flat areas 14.7 to 0.2 per 10,000 pixels for 0.7% more loss,
+    #: where raising tv_weight tenfold left 1.9 and blurred the strokes; 1e-2 needs all of 100
+    #: iterations to clear the preview start's specks, 3e-2 clears them in 40. 0 is neural-style.
+    chroma_tv_weight: float = 3e-2
     content_layers: tuple[str, ...] = ("relu4_2",)
     style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
     content_layer_weights: tuple[float, ...] = ()
     style_layer_weights: tuple[float, ...] = ()
     style_scale: float = 1.0
-    #: The preview network's stylisation of the same pair: measured to reach neural-style's
-    #: 300-step loss in about a third of its iterations (bench/RESULTS.md, "Time to quality").
+    #: The preview network's stylisation of the same pair, its colours moved to the painting's:
+    #: measured to reach neural-style's 300-step loss in about a third of its iterations
+    #: (bench/RESULTS.md, "Time to quality" and "Stylisation strength").
     #: neural-style starts from noise (`random`); `content` is its `-init image`.
     init: str = "preview"
     #: Std of seeded Gaussian noise, in grey levels, added to a content or image start, so that
@@ -98,7 +110,7 @@ class RenderSettings:
             math.isfinite(self.learning_rate) and self.learning_rate > 0, "learning_rate",
             "must be a number above 0",
         )  # fmt: skip
-        for name in ("content_weight", "style_weight", "tv_weight"):
+        for name in ("content_weight", "style_weight", "tv_weight", "chroma_tv_weight"):
             value = getattr(self, name)
             _require(math.isfinite(value) and value >= 0, name, "must be a number >= 0")
         _require(bool(self.content_layers), "content_layers", "needs at least one layer")

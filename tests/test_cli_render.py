@@ -16,12 +16,14 @@ def test_render_writes_png_sidecar_and_text_chunk(tmp_path, cat, starry, capsys)
     out = tmp_path / "renders" / "cat.png"
     code = main(
         ["render", str(cat), str(starry), "-o", str(out), "--image-size", "64",
-         "--num-iterations", "8", "--device", "cpu", "--quiet", "--tv-weight", "0.01"]
+         "--num-iterations", "8", "--device", "cpu", "--quiet", "--tv-weight", "0.01",
+         "--chroma-tv-weight", "0"]
     )  # fmt: skip
     assert code == 0
     assert Image.open(out).size == (64, 43)
     sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["spec"]["settings"]["tv_weight"] == 0.01
+    assert sidecar["spec"]["settings"]["chroma_tv_weight"] == 0
     assert sidecar["spec"]["content"]["path"] == str(cat)
     assert sidecar["iterations"] == 8 and sidecar["device"] == "cpu"
     assert set(sidecar["losses"]["style"]) == {

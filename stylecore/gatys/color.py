@@ -65,17 +65,40 @@ def _sqrt_psd(matrix: torch.Tensor, inverse: bool = False) -> torch.Tensor:
     return vectors @ torch.diag(root) @ vectors.T
 
 
+def color_moments(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (3, 1) and covariance (3, 3), in float64, of a (3, H, W) or (1, 3, H, W) image."""
+    pixels = rgb.reshape(3, -1).double()
+    return pixels.mean(1, keepdim=True), torch.cov(pixels)
+
+
+def blend_moments(
+    parts: list[tuple[float, torch.Tensor, torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and covariance of a weighted mixture of colour distributions (weight, mean, cov):
+    the palette of a style blend as one distribution."""
+    total = sum(weight for weight, _, _ in parts)
+    mean = torch.stack([weight * m for weight, m, _ in parts]).sum(0) / total
+    second = torch.stack([weight * (c + m @ m.T) for weight, m, c in parts]).sum(0) / total
+    return mean, second - mean @ mean.T
+
+
+def match_color_moments(rgb: torch.Tensor, mean: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
+    """Move an image's colours to the given mean and covariance (Gatys 2017, 5.2).
+
+    x' = C^(1/2) C_x^(-1/2) (x - mu_x) + mu, with symmetric matrix square roots; the result is
+    clamped to 0..255. Works on (3, H, W) tensors.
+    """
+    pixels = rgb.reshape(3, -1).double()
+    eye = 1e-3 * torch.eye(3, dtype=pixels.dtype, device=pixels.device)
+    own_mean, own_cov = color_moments(rgb)
+    transform = _sqrt_psd(cov.to(pixels) + eye) @ _sqrt_psd(own_cov + eye, inverse=True)
+    moved = transform @ (pixels - own_mean) + mean.to(pixels)
+    return moved.clamp(0, 255).reshape(rgb.shape).to(rgb.dtype)
+
+
 def match_color_histogram(style_rgb: torch.Tensor, content_rgb: torch.Tensor) -> torch.Tensor:
     """Move the style image's colours to the content's mean and covariance (Gatys 2017, 5.2).
 
-    x' = C_c^(1/2) C_s^(-1/2) (x - mu_s) + mu_c, with symmetric matrix square roots; the result
-    is clamped to 0..255. Works on (3, H, W) tensors of possibly different sizes.
+    Works on (3, H, W) tensors of possibly different sizes.
     """
-    style = style_rgb.reshape(3, -1).double()
-    content = content_rgb.reshape(3, -1).double()
-    mu_s, mu_c = style.mean(1, keepdim=True), content.mean(1, keepdim=True)
-    cov_s = torch.cov(style) + 1e-3 * torch.eye(3, dtype=style.dtype)
-    cov_c = torch.cov(content) + 1e-3 * torch.eye(3, dtype=style.dtype)
-    transform = _sqrt_psd(cov_c) @ _sqrt_psd(cov_s, inverse=True)
-    moved = transform @ (style - mu_s) + mu_c
-    return moved.clamp(0, 255).reshape(style_rgb.shape).to(style_rgb.dtype)
+    return match_color_moments(style_rgb, *color_moments(content_rgb))

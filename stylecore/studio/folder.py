@@ -52,7 +52,8 @@ num_iterations = 100
 [presets.print]       # coarse-to-fine: 512 px x 100 steps, then 1024 px x 100 steps
 image_size = 1024
 num_iterations = 100
-# neural-style's own run: init = "random" (or "content") and scales = "single"
+# neural-style's own run: init = "random" (or "content"), scales = "single",
+# chroma_tv_weight = 0 and lbfgs_history = 100
 """
 
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {

@@ -26,6 +26,7 @@ RERUN_FIELDS = (
     ("content_weight", "content weight"),
     ("style_weight", "style weight"),
     ("tv_weight", "tv weight"),
+    ("chroma_tv_weight", "colour tv weight"),
     ("style_scale", "style scale"),
     ("seed", "seed"),
 )

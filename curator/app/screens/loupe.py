@@ -47,8 +47,10 @@ def describe_settings(
         f"[b]{settings.get('image_size')} px[/], {settings.get('num_iterations')} iterations,"
         f" {settings.get('optimizer')}",
         f"content {settings.get('content_weight')}  style {settings.get('style_weight')}"
-        f"  tv {settings.get('tv_weight')}  style scale {settings.get('style_scale')}",
-        f"init {settings.get('init')}  seed {settings.get('seed')}  colours {colours}",
+        f"  tv {settings.get('tv_weight')}"
+        + (f" (colour {settings['chroma_tv_weight']})" if "chroma_tv_weight" in settings else ""),
+        f"style scale {settings.get('style_scale')}  init {settings.get('init')}"
+        f"  seed {settings.get('seed')}  colours {colours}",
     ]
     if sidecar:
         losses = sidecar.get("losses") or {}
