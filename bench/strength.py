@@ -11,8 +11,12 @@ holding its `tubingen.jpg`, `starry_night.jpg`, `shipwreck.jpg`, `tubingen_starr
 - style colours: sliced Wasserstein distance of Lab pixels to the painting's (lower is closer)
 - fine texture: the share of lightness variance above a 5x5 box blur (speckle, small strokes)
 - border band: delta E between the outer 2 px and the strip 8-16 px in (a photo: about 1)
+- dots: isolated colour specks per 10,000 pixels: a pixel whose chroma (Lab a, b) stands more
+  than 20 from the median of its eight neighbours' while those neighbours agree (spread under
+  6), so a pink or green speck in a flat area counts and a photo's fine detail (mostly
+  lightness) or a stroke's edge (neighbours that disagree) does not
 
-    python bench/strength.py NEURAL_STYLE_FOLDER [--cases preview:zeros content:reflect ...]
+    python bench/strength.py NEURAL_STYLE_FOLDER [--cases preview:zeros content:reflect:0:0 ...]
         [--iterations 100] [--keep DIR] [--strip docs/ttq/strength.jpg]
 """
 
@@ -36,6 +40,7 @@ from bench.engine import machine  # noqa: E402
 from bench.ttq import CHILD_ENV, strip  # noqa: E402
 from stylecore.stats.measure import (  # noqa: E402
     box_mean,
+    colour_specks,
     linear_to_lab,
     srgb_to_linear,
 )
@@ -97,11 +102,18 @@ def measure(path: Path, content: Image.Image, style: Image.Image) -> dict[str, f
         "style_colours": sliced_wasserstein(image_lab, lab(style)),
         "fine_texture": fine_texture(image_lab[..., 0]),
         "border": border_band(image_lab),
+        "dots": colour_specks(image_lab),
     }
 
 
 def render(
-    content: Path, style: Path, init: str, padding: str, iterations: int, out: Path
+    content: Path,
+    style: Path,
+    init: str,
+    padding: str,
+    smoothing: tuple[str, str],
+    iterations: int,
+    out: Path,
 ) -> float:
     command = [
         sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
@@ -109,6 +121,9 @@ def render(
         "--padding", padding,
         "--device", "cpu", "--quiet",
     ]  # fmt: skip
+    for flag, value in zip(("--tv-weight", "--chroma-tv-weight"), smoothing, strict=True):
+        if value:
+            command += [flag, value]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, text=True, env=CHILD_ENV)
     return time.perf_counter() - started
@@ -120,7 +135,7 @@ def main() -> int:
     parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
     parser.add_argument(
         "--cases", nargs="+", default=["preview:zeros", "content:zeros", "preview:reflect"],
-        help="INIT:PADDING renders of each pair",
+        help="INIT:PADDING[:TV[:CHROMA_TV]] renders of each pair (the defaults' TV unless given)",
     )  # fmt: skip
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--keep", type=Path)
@@ -133,14 +148,17 @@ def main() -> int:
     content = Image.open(content_path).convert("RGB")
     content = content.resize((SIZE, round(content.height * SIZE / content.width)))
     print(f"# stylisation strength, {date.today()}, {machine()}; {SIZE} px")
-    print(f"{'picture':34} {'photo kept':>10} {'style dist':>10} {'fine tex':>9} {'border':>7}")
+    print(
+        f"{'picture':40} {'photo kept':>10} {'style dist':>10} {'fine tex':>9} {'border':>7}"
+        f" {'dots':>6}"
+    )
     shown: list[tuple[str, Path]] = []
 
     def report(label: str, path: Path, style: Image.Image, extra: str = "") -> None:
         m = measure(path, content, style)
         print(
-            f"{label:34} {m['photo_kept']:10.3f} {m['style_colours']:10.2f}"
-            f" {m['fine_texture']:9.3f} {m['border']:7.2f}{extra}",
+            f"{label:40} {m['photo_kept']:10.3f} {m['style_colours']:10.2f}"
+            f" {m['fine_texture']:9.3f} {m['border']:7.2f} {m['dots']:6.2f}{extra}",
             flush=True,
         )
 
@@ -154,12 +172,21 @@ def main() -> int:
         report(f"neural-style {pair} (1000, random)", published, style)
         shown += [("photo", content_file), (f"neural-style {pair}", published)]
         for case in args.cases:
-            init, padding = case.split(":")
-            out = folder / f"stylecore_{pair}_{init}_{padding}_{args.iterations}.png"
-            seconds = render(content_path, style_path, init, padding, args.iterations, out)
-            label = f"stylecore {pair} ({args.iterations}, {init}, {padding})"
-            report(label, out, style, f"  {seconds:.0f} s")
-            shown.append((f"{init} {padding} {args.iterations}", out))
+            init, padding, tv, chroma = [*case.split(":"), "", ""][:4]
+            tag = f"{init}_{padding}_{args.iterations}" + (f"_tv{tv}" if tv else "")
+            tag += f"_chroma{chroma}" if chroma else ""
+            out = folder / f"stylecore_{pair}_{tag}.png"
+            if not out.exists():  # --keep DIR reuses a render made before
+                seconds = render(
+                    content_path, style_path, init, padding, (tv, chroma), args.iterations, out
+                )
+                took = f"  {seconds:.0f} s"
+            else:
+                took = "  (kept)"
+            label = f"stylecore {pair} ({args.iterations}, {init}, {padding}"
+            label += (f", tv {tv}" if tv else "") + (f", colour tv {chroma})" if chroma else ")")
+            report(label, out, style, took)
+            shown.append((tag.replace("_", " "), out))
     if args.strip:
         args.strip.parent.mkdir(parents=True, exist_ok=True)
         strip(shown, args.strip, height=192)
