@@ -59,7 +59,9 @@ class RenderSettings:
     #: cost 30 times more. Measured (bench/RESULTS.md, "Colour specks"): on Tubingen x Starry
     #: Night at 256 px, specks in flat areas 14.7 to 0.2 per 10,000 pixels for 0.7% more loss,
     #: where raising tv_weight tenfold left 1.9 and blurred the strokes; 1e-2 needs all of 100
-    #: iterations to clear the preview start's specks, 3e-2 clears them in 40. 0 is neural-style.
+    #: iterations to clear the specks of the preview as painted, 3e-2 clears them in 40 (and
+    #: those of the preview in the painting's colours, 36 at 160 px, in 60 to 80). 0 is
+    #: neural-style's objective.
     chroma_tv_weight: float = 3e-2
     content_layers: tuple[str, ...] = ("relu4_2",)
     style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
