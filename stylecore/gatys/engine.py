@@ -194,18 +194,27 @@ def gram(features: torch.Tensor) -> torch.Tensor:
     return _Gram.apply(features)
 
 
-def tv_loss(image: torch.Tensor, chroma_only: bool = False) -> torch.Tensor:
-    """Per-row TV: half the summed squared right and down differences (neural-style's TVLoss).
+def smoothness(image: torch.Tensor, weight: float, chroma_weight: float = 0.0) -> torch.Tensor:
+    """Per-row TV from one set of right and down neighbour differences.
 
-    `chroma_only`: each difference less its mean over the channels first, so that a change of
-    lightness (equal in B, G and R) costs nothing and a change of colour costs as before.
+    `weight` times half their summed squares (neural-style's TVLoss), plus `chroma_weight` times
+    the same of each difference less its mean over the channels: a change of lightness (equal in
+    B, G and R) costs nothing there and a change of colour costs as in the plain term.
     """
     x_diff = image[:, :, :-1, 1:] - image[:, :, :-1, :-1]
     y_diff = image[:, :, 1:, :-1] - image[:, :, :-1, :-1]
-    if chroma_only:
-        x_diff = x_diff - x_diff.mean(1, keepdim=True)
-        y_diff = y_diff - y_diff.mean(1, keepdim=True)
-    return 0.5 * (x_diff.square().sum((1, 2, 3)) + y_diff.square().sum((1, 2, 3)))
+
+    def half_squares(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (x.square().sum((1, 2, 3)) + y.square().sum((1, 2, 3)))
+
+    total = torch.zeros(image.shape[0], device=image.device, dtype=image.dtype)
+    if weight > 0:
+        total = total + half_squares(x_diff, y_diff) * weight
+    if chroma_weight > 0:
+        chroma_x = x_diff - x_diff.mean(1, keepdim=True)
+        chroma_y = y_diff - y_diff.mean(1, keepdim=True)
+        total = total + half_squares(chroma_x, chroma_y) * chroma_weight
+    return total
 
 
 # --------------------------------------------------------------------------- the objective
@@ -280,12 +289,9 @@ class Objective:
             diff = gram(feats[layer]) - self.style_targets[layer]
             style[layer] = diff.square().mean((1, 2)) * (s.style_weight * weight)
             total = total + style[layer]
-        tv = torch.zeros_like(total)
-        if s.tv_weight > 0:
-            channels = 3.0 if self.luminance else 1.0
-            tv = tv_loss(param) * (s.tv_weight * channels)
-        if s.chroma_tv_weight > 0 and not self.luminance:  # one channel has no colour
-            tv = tv + tv_loss(param, chroma_only=True) * s.chroma_tv_weight
+        channels = 3.0 if self.luminance else 1.0
+        chroma = 0.0 if self.luminance else s.chroma_tv_weight  # one channel has no colour
+        tv = smoothness(param, s.tv_weight * channels, chroma)
         total = total + tv
         return total, content, style, tv
 
