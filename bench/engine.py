@@ -33,6 +33,9 @@ STYLE = REPO / "samples" / "styles" / "starry_night.jpg"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512, "relu5_1": 512}
 CONTENT_WEIGHT, STYLE_WEIGHT = 5.0, 100.0
+#: The settings that make stylecore's objective neural-style's, as pastiche runs it here: no
+#: smoothing of either kind and VGG's zero padding, whatever stylecore's defaults are.
+NEURAL_STYLE_OBJECTIVE = {"tv_weight": 0.0, "chroma_tv_weight": 0.0, "padding": "zeros"}
 
 
 def prepare_inputs(size: int, folder: Path) -> tuple[Path, Path]:
@@ -92,12 +95,10 @@ def run_stylecore(content: Path, style: Path, size: int, steps: int, out: Path, 
     settings = RenderSettings(
         image_size=size,
         num_iterations=steps,
-        tv_weight=0.0,
-        chroma_tv_weight=0.0,
         lbfgs_history=100,  # pastiche's (torch's default)
         init="content",
-        padding="zeros",
         scales=[(size, steps)],
+        **NEURAL_STYLE_OBJECTIVE,
     )
     request = RenderRequest(content, (StyleInput(style),), settings)
     renderer.network(settings)  # the weights load is set-up, as pastiche's is
@@ -142,10 +143,7 @@ def common_loss(image: Path, content: Path, style: Path, size: int) -> float:
     from stylecore.settings import RenderSettings
 
     renderer = _scorer()
-    # neural-style's objective, zero padding included, whatever stylecore's defaults are.
-    settings = RenderSettings(
-        image_size=size, num_iterations=0, tv_weight=0.0, chroma_tv_weight=0.0, padding="zeros"
-    )
+    settings = RenderSettings(image_size=size, num_iterations=0, **NEURAL_STYLE_OBJECTIVE)
     request = RenderRequest(content, (StyleInput(style),), settings)
     content_rgb = pil_to_rgb(load_rgb(content), renderer.device)
     objective = renderer._objective(

@@ -23,6 +23,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.engine import NEURAL_STYLE_OBJECTIVE  # noqa: E402
 from stylecore.gatys.engine import Renderer  # noqa: E402
 from stylecore.preview.painter import PreviewPainter  # noqa: E402
 from stylecore.rendering import RenderRequest, StyleInput  # noqa: E402
@@ -49,7 +50,7 @@ BF16_LOSS_TOLERANCE = 0.02
 def one(device: str, size: int, steps: int, changes: dict, channels_last: bool, batch: int):
     renderer = Renderer(device, channels_last=channels_last, init_painter=PreviewPainter(device))
     settings = RenderSettings(
-        image_size=size, num_iterations=steps, tv_weight=0.0, chroma_tv_weight=0.0, **changes
+        image_size=size, num_iterations=steps, **{**NEURAL_STYLE_OBJECTIVE, **changes}
     )
     requests = [
         RenderRequest(CONTENT, (StyleInput(STYLE),), settings.replace(seed=seed))

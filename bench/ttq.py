@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.engine import common_loss, machine  # noqa: E402
+from bench.engine import NEURAL_STYLE_OBJECTIVE, common_loss, machine  # noqa: E402
 
 PASTICHE_STEPS = 300
 DEFAULT_SCHEDULES = (
@@ -61,6 +61,13 @@ def prepare(pair: str, size: int, folder: Path) -> tuple[Path, Path]:
 
 #: The stylecore under test is this tree's, whatever the venv has installed.
 CHILD_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+#: `stylecore render` options for neural-style's objective (a schedule's own words come after
+#: them and win).
+OBJECTIVE_OPTIONS = [
+    word
+    for key, value in NEURAL_STYLE_OBJECTIVE.items()
+    for word in (f"--{key.replace('_', '-')}", str(value))
+]
 
 
 def run_pastiche(
@@ -89,8 +96,7 @@ def run_stylecore(
     snapshots.mkdir(exist_ok=True)
     command = [
         sys.executable, "-m", "stylecore.cli", "render", str(content), str(style), "-o", str(out),
-        "--image-size", str(size), "--tv-weight", "0", "--chroma-tv-weight", "0",
-        "--device", device, "--quiet",
+        "--image-size", str(size), *OBJECTIVE_OPTIONS, "--device", device, "--quiet",
         "--save-iter", str(every), *options,
     ]  # fmt: skip
     started = time.time()
