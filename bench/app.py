@@ -119,8 +119,7 @@ def build_studio(root: Path, count: int) -> Studio:
 
 
 def visible_tiles(app: CuratorApp):
-    grid = app.screen.query_one(ContactSheet)
-    return [tile for slot in grid.slots for tile in slot.tiles if tile.row is not None]
+    return app.screen.query_one(ContactSheet).visible_tiles()
 
 
 async def wait_for(pilot, predicate, timeout: float = 60.0) -> float:
@@ -140,7 +139,7 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
         await wait_for(pilot, lambda: bool(app.screen.query(ContactSheet)) and visible_tiles(app))
         results["first_paint_s"] = time.perf_counter() - started
         await wait_for(
-            pilot, lambda: all(isinstance(t.box._shown, Image.Image) for t in visible_tiles(app))
+            pilot, lambda: all(isinstance(t.thumb, Image.Image) for t in visible_tiles(app))
         )
         results["thumbnails_shown_s"] = time.perf_counter() - started
         grid = app.screen.query_one(ContactSheet)
@@ -221,7 +220,7 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
 
             def shown(name: str = name) -> bool:
                 return any(
-                    t.row.file == name and isinstance(t.box._shown, Image.Image)
+                    t.row.file == name and isinstance(t.thumb, Image.Image)
                     for t in visible_tiles(app)
                 )
 

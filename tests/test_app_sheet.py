@@ -51,8 +51,8 @@ async def test_plus_and_minus_change_the_tile_size_and_keep_the_cursor(studio):
         assert grid.current.id == current
 
         def tiles_laid_out_tiny() -> bool:
-            tiles = grid._visible_tiles()
-            return len(tiles) == 12 and all(tile.outer_size == (11, 7) for tile in tiles)
+            tiles = grid.visible_tiles()
+            return len(tiles) == 12 and all(tile.region.size == (11, 7) for tile in tiles)
 
         await wait_until(pilot, tiles_laid_out_tiny, timeout=20)
         for _ in range(6):
@@ -66,10 +66,10 @@ async def test_rejects_are_dimmed_on_the_sheet(studio):
     async with app.run_test(size=SIZE) as pilot:
         grid = sheet(app)
         await pilot.press("x")
-        tiles = {tile.row.id: tile for slot in grid.slots for tile in slot.tiles if tile.row}
+        tiles = {tile.row.id: tile for tile in grid.visible_tiles()}
         rejected = tiles[grid.current.id]
-        assert rejected.has_class("-rejected")
-        assert sum(tile.has_class("-rejected") for tile in tiles.values()) == 1
+        assert rejected.rejected
+        assert sum(tile.rejected for tile in tiles.values()) == 1
 
 
 def test_the_starting_size_is_a_studio_setting(tmp_path):
@@ -249,13 +249,7 @@ async def test_renders_landing_one_by_one_on_an_empty_sheet_all_show(tmp_path):
         grid = sheet(app)
 
         def shown() -> int:
-            return sum(
-                1
-                for slot in grid.slots
-                if not slot.has_class("-hidden") and not slot.has_class("-header")
-                for tile in slot.tiles
-                if tile.row is not None and tile.display and tile.region.height > 0
-            )
+            return sum(1 for tile in grid.visible_tiles() if tile.region.height > 0)
 
         for index in range(16):
             add_renders(studio, 1, start=index)
@@ -264,3 +258,26 @@ async def test_renders_landing_one_by_one_on_an_empty_sheet_all_show(tmp_path):
             # (it used to stay below a blank until Home). Generous: a busy machine is slow.
             await wait_until(pilot, lambda n=index + 1: shown() == n, timeout=30)
             await asyncio.sleep(0.1)
+
+
+async def test_grouping_shows_the_cursor_s_group_title(studio):
+    app = make_app(studio)
+    async with app.run_test(size=(100, 30)) as pilot:  # not every group fits on the page
+        grid = sheet(app)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: any(row.header for row in grid.layout_rows))
+        first = grid.items[0].id  # the render that opens the first group
+        await pilot.press("g", "g")  # by style, then not grouped
+        await wait_until(pilot, lambda: not any(row.header for row in grid.layout_rows))
+        grid.go_to(grid.index_of[first])
+        grid.top = grid._row_of_item[grid.cursor]  # its row opens the page
+        grid.redraw()
+        await pilot.press("g")  # grouped by content: the page opens with that group's row
+        await wait_until(pilot, lambda: any(row.header for row in grid.layout_rows))
+        assert grid.current.id == first
+        cursor_row = grid._row_of_item[grid.cursor]
+        title = max(i for i in range(cursor_row) if grid.layout_rows[i].header)
+        assert grid._rows_height(title, cursor_row + 1) <= grid.size.height  # it can show
+        assert grid.top <= title and title in grid._row_y  # the cursor's group is named
+        line = grid._row_y[title]
+        assert grid.render_line(line).text.strip() == grid.layout_rows[title].header

@@ -47,8 +47,8 @@ async def thumbnails_shown(pilot) -> None:
 
     def shown() -> bool:
         grid = pilot.app.screen.query(ContactSheet)
-        tiles = [t for s in grid.first().slots for t in s.tiles if t.row] if grid else []
-        return bool(tiles) and all(isinstance(t.box._shown, Image.Image) for t in tiles)
+        tiles = grid.first().visible_tiles() if grid else []
+        return bool(tiles) and all(isinstance(t.thumb, Image.Image) for t in tiles)
 
     await settled(pilot, shown, "the tiles' thumbnails")
 

@@ -45,6 +45,7 @@ from ..upscale import describe as describe_upscale
 from ..watcher import Changes
 from .pictures import (
     clamp_centre,
+    dimmed,
     fit_scale,
     half_blocks,
     histogram_lines,
@@ -99,6 +100,7 @@ __all__ = [
     "clamp_centre",
     "collection_name",
     "describe_upscale",
+    "dimmed",
     "export_file_counts",
     "filter_warnings",
     "fit_scale",

@@ -49,6 +49,23 @@ def letterbox(
     return canvas
 
 
+def dimmed(
+    image: Image.Image, background: tuple[int, int, int], amount: float, key: object
+) -> Image.Image:
+    """`image` faded `amount` (0..1) of the way to `background`: a rejected render recedes on
+    the sheet while its rating stays readable. Cached by `key` with the fitted pictures."""
+    cache_key = ("dimmed", key, image.size, background, amount)
+    found = _FITTED.get(cache_key)
+    if found is not None:
+        _FITTED.move_to_end(cache_key)
+        return found
+    faded = Image.blend(image.convert("RGB"), Image.new("RGB", image.size, background), amount)
+    _FITTED[cache_key] = faded
+    while len(_FITTED) > FIT_CACHE:
+        _FITTED.popitem(last=False)
+    return faded
+
+
 def fit_scale(image_size: tuple[int, int], box: tuple[int, int]) -> float:
     """The scale at which an image of `image_size` px fits a box of `box` px."""
     return min(box[0] / max(1, image_size[0]), box[1] / max(1, image_size[1]))

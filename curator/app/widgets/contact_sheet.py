@@ -1,7 +1,8 @@
 """The contact sheet: a virtual grid of thumbnails with captions, a cursor and group headers.
 
-Only what is on screen exists as widgets: a pool of row slots (each a group header or a row
-of tiles) is re-bound to whatever rows are visible, so 10,000 renders cost what 100 do. The
+One widget draws the whole grid line by line (Textual's line API): only the rows on screen are
+painted, each tile once for its state (tile_painting), so 10,000 renders cost what 100 do and a
+tile size change or a stack opening costs a repaint, not a relayout of hundreds of widgets. The
 cursor follows a render (by id), not a position, so renders landing or leaving around it do
 not move it. Thumbnails come from the service's background pool and arrive as messages.
 """
@@ -13,15 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from rich.control import Control
 from rich.markup import escape
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.dom import NoScreen
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
-from ...service import LABEL_BY_NAME, QUICK, Group, RenderRow, Thumb, ThumbError
-from .picture import new_image_widget, show_fitted
+from ...service import LABEL_BY_NAME, QUICK, Group, RenderRow, Thumb
+from .tile_painting import (
+    PicturePainter,
+    TileLook,
+    TilePaint,
+    TileView,
+    header_line,
+    paint_tile,
+    text_block,
+)
 
 TILE_WIDTH = 26  # cells, border and margin included: the medium tile
 TILE_HEIGHT = 13
@@ -122,197 +135,6 @@ class ThumbnailSource(Protocol):
     def request(self, path: Path, done: Callable[[Path, Thumb], None]) -> None: ...
 
 
-class ImageBox(Vertical):
-    """A fixed-size box showing a thumbnail, a pending mark, or an error in words.
-
-    `show` may be called before the box is mounted (a tile bound while the grid is being
-    built); what it was asked to show is applied once it is.
-    """
-
-    DEFAULT_CSS = """
-    ImageBox { height: 9; width: 1fr; align: center middle; }
-    ImageBox > .thumb { width: auto; height: auto; }
-    ImageBox > .message { width: 1fr; height: auto; content-align: center middle;
-                          text-align: center; color: $text-muted; }
-    """
-
-    def __init__(self, rows: int = IMAGE_ROWS, columns: int = TILE_WIDTH - 3) -> None:
-        super().__init__()
-        self.styles.height = rows
-        #: The box in cells, known before layout: a resized tile draws its thumbnail in the
-        #: same frame as its new border, not one frame later on a resize event.
-        self.cells = (columns, rows)
-        self._widget: Widget | None = new_image_widget("thumb")
-        self._message = Static("…", classes="message")
-        self._shown: Thumb | None = None
-        self._key: object = None
-        self._pending_text = "…"
-
-    def compose(self) -> ComposeResult:
-        if self._widget is not None:
-            yield self._widget
-        yield self._message
-
-    def on_mount(self) -> None:
-        self._apply()
-
-    def set_cells(self, columns: int, rows: int) -> None:
-        self.cells = (columns, rows)
-        self.styles.height = rows
-        if self.is_mounted:
-            self._apply()
-
-    def show(self, thumb: Thumb | None, key: object = None, pending_text: str = "…") -> None:
-        if thumb is self._shown and thumb is not None and key == self._key:
-            return
-        self._shown, self._key, self._pending_text = thumb, key, pending_text
-        if self.is_mounted:
-            self._apply()
-
-    def _apply(self) -> None:
-        thumb = self._shown
-        if isinstance(thumb, ThumbError):
-            self._say(f"[b]cannot show[/]\n{thumb.message}")
-        elif thumb is None:
-            self._say(self._pending_text)
-        elif self._widget is None:  # graphics "none": captions only
-            self._say("[dim]no graphics[/]")
-        else:
-            colour = self.background_colors[1]
-            cells = self.cells
-            show_fitted(self._widget, thumb, self._key, cells, (colour.r, colour.g, colour.b))
-            self._widget.display = True
-            self._message.display = False
-
-    def _say(self, text: str) -> None:
-        if self._widget is not None:
-            self._widget.display = False
-        self._message.display = True
-        self._message.update(text)
-
-
-class Tile(Vertical):
-    """One render: thumbnail and caption. Cursor and marks are CSS classes."""
-
-    DEFAULT_CSS = f"""
-    Tile {{ width: {TILE_WIDTH - 1}; height: {TILE_HEIGHT}; border: round $panel-lighten-2;
-            margin-right: 1; padding: 0 0; }}
-    Tile.-empty {{ visibility: hidden; }}
-    Tile.-cursor {{ border: heavy $accent; }}
-    Tile.-marked {{ background: $boost; }}
-    Tile.-cursor.-marked {{ border: double $accent; }}
-    Tile.-rejected {{ tint: $background 55%; }}
-    Tile.-rejected > .caption {{ color: $text-disabled; }}
-    Tile > .caption {{ height: 2; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }}
-    """
-
-    def __init__(self, size: TileSize | None = None) -> None:
-        super().__init__(classes="-empty")
-        self.size_of = size or tile_size("medium", 0)
-        self.styles.width = self.size_of.width - 1
-        self.styles.height = self.size_of.height
-        self.row: RenderRow | None = None
-        self.index = -1
-        self.box = ImageBox(self.size_of.image_rows, self.size_of.text_width)
-        self.caption = Static("", classes="caption")
-        self._markup = ""
-
-    def compose(self) -> ComposeResult:
-        yield self.box
-        yield self.caption
-
-    def resize(self, size: TileSize) -> None:
-        """Take another tile size in place (cheaper than a new tile: no widgets mounted)."""
-        if size == self.size_of:
-            return
-        self.size_of = size
-        self.styles.width = size.width - 1
-        self.styles.height = size.height
-        self.box.set_cells(size.text_width, size.image_rows)
-        self._markup = ""  # the caption is fitted to the new width at the next bind
-
-    def bind(
-        self,
-        row: RenderRow | None,
-        thumb: Thumb | None,
-        cursor: bool,
-        marked: bool,
-        index: int = -1,
-        stack: str = "",
-    ) -> None:
-        """Show `row` (with its stack badge); only what changed is touched (a keystroke
-        redraws little)."""
-        self.row, self.index = row, index
-        self.set_class(row is None, "-empty")
-        self.set_states(cursor, marked)
-        if row is None:
-            return
-        self.set_class(row.flag == "reject", "-rejected")  # a reject recedes; rating stays
-        markup = caption_markup(row, self.size_of.text_width, stack)
-        if markup != self._markup:
-            self._markup = markup
-            self.caption.update(markup, layout=False)  # fixed height: no relayout needed
-        self.box.show(thumb, key=(row.file, row.mtime_ns))
-
-    def set_states(self, cursor: bool, marked: bool) -> None:
-        self.set_class(cursor and self.row is not None, "-cursor")
-        self.set_class(marked and self.row is not None, "-marked")
-
-
-class RowSlot(Vertical):
-    """A pooled row: a group header, or a row of tiles."""
-
-    DEFAULT_CSS = f"""
-    RowSlot {{ height: auto; width: 1fr; }}
-    RowSlot.-header {{ height: 1; }}
-    RowSlot.-hidden {{ display: none; }}
-    RowSlot > .header {{ height: 1; width: 1fr; background: $panel; color: $text;
-                        text-style: bold; padding: 0 1; display: none; }}
-    RowSlot.-header > .header {{ display: block; }}
-    RowSlot.-header > Horizontal {{ display: none; }}
-    RowSlot > Horizontal {{ height: {TILE_HEIGHT}; }}
-    """
-
-    def __init__(self, columns: int, size: TileSize | None = None) -> None:
-        super().__init__(classes="-hidden")
-        self.size_of = size or tile_size("medium", 0)
-        self.header = Static("", classes="header")
-        self.tiles = [Tile(self.size_of) for _ in range(columns)]
-        self.row_box: Horizontal | None = None
-
-    def compose(self) -> ComposeResult:
-        yield self.header
-        with Horizontal() as row:
-            row.styles.height = self.size_of.height
-            self.row_box = row
-            yield from self.tiles
-
-    def _mount_missing(self) -> None:
-        """Mount the tiles added after compose (once the row itself is mounted)."""
-        if self.row_box is None:
-            return  # compose has not run yet: it yields every tile
-        if not self.row_box.is_mounted:
-            self.call_after_refresh(self._mount_missing)
-            return
-        missing = [tile for tile in self.tiles if tile.parent is None]
-        if missing:
-            self.row_box.mount(*missing)
-
-    def resize(self, columns: int, size: TileSize) -> None:
-        """Another tile size or column count, in place: existing tiles are resized, only the
-        tiles a wider row needs are mounted, surplus ones hidden."""
-        self.size_of = size
-        for tile in self.tiles:
-            tile.resize(size)
-        if columns > len(self.tiles):
-            self.tiles.extend(Tile(size) for _ in range(columns - len(self.tiles)))
-            self._mount_missing()
-        for index, tile in enumerate(self.tiles):
-            tile.display = index < columns
-        if self.row_box is not None:
-            self.row_box.styles.height = size.height
-
-
 @dataclass(frozen=True)
 class LayoutRow:
     """A header (title) or a row of tiles (items[start:start + count])."""
@@ -330,8 +152,23 @@ class ContactSheet(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     ContactSheet { width: 1fr; height: 1fr; overflow: hidden hidden; padding: 0 0 0 1; }
-    ContactSheet > Vertical { height: auto; }
+    ContactSheet > .contact-sheet--border { color: $panel-lighten-2; }
+    ContactSheet > .contact-sheet--cursor { color: $accent; }
+    ContactSheet > .contact-sheet--marked { background: $primary 30%; }
+    ContactSheet > .contact-sheet--caption { color: $text; }
+    ContactSheet > .contact-sheet--rejected { color: $text-disabled; }
+    ContactSheet > .contact-sheet--message { color: $text-muted; }
+    ContactSheet > .contact-sheet--header { background: $panel; color: $text; text-style: bold; }
     """
+    COMPONENT_CLASSES = {
+        "contact-sheet--border",
+        "contact-sheet--cursor",
+        "contact-sheet--marked",
+        "contact-sheet--caption",
+        "contact-sheet--rejected",
+        "contact-sheet--message",
+        "contact-sheet--header",
+    }
 
     class CursorMoved(Message):
         def __init__(self, row: RenderRow | None) -> None:
@@ -355,33 +192,30 @@ class ContactSheet(Widget, can_focus=True):
         self.top = 0
         self.columns = 1
         self.marked: set[int] = set()
-        self.slots: list[RowSlot] = []
-        self._slot_columns = 0
         self.size_name = "medium"
         self.tile = tile_size(self.size_name, 0)
-        self._slot_tile = self.tile
         self.empty_text = "No renders yet."
-        self._empty = Static("", id="empty-sheet")
         self._groups: Sequence[Group] = ()
         #: Stack badges by render id (see filtering.Group.stacks).
         self.badges: dict[int, str] = {}
         self._grouped = False
         self._row_of_item: dict[int, int] = {}
+        #: What each line of the sheet shows: (layout row, line within it), from `top` down.
+        self._screen_lines: list[tuple[int, int]] = []
+        #: The first content line of each layout row on screen.
+        self._row_y: dict[int, int] = {}
+        self._painted: dict[tuple[object, ...], TilePaint] = {}
+        self._painter: PicturePainter | None = None
+        self._look: TileLook | None = None
+        self._look_for: object = None
 
     # ----------------------------------------------------------------- layout
-
-    def compose(self) -> ComposeResult:
-        yield self._empty
-        yield Vertical(id="slots")
 
     def on_resize(self) -> None:
         self._relayout()
 
     def _columns_for_width(self) -> int:
         return max(1, (self.size.width - 1) // self.tile.width)
-
-    def _visible_row_capacity(self) -> int:
-        return max(1, self.size.height)  # headers are 1 row: worst case one slot per line
 
     def set_tile_size(self, name: str) -> None:
         """Show tiles of size `name` (SIZE_NAMES); the cursor's render stays in view."""
@@ -403,7 +237,6 @@ class ContactSheet(Widget, can_focus=True):
         if force or columns != self.columns or not self.layout_rows:
             self.columns = columns
             self._build_layout()
-        self._ensure_slots()
         self._scroll_to_cursor()
         self.redraw()
 
@@ -422,26 +255,6 @@ class ContactSheet(Widget, can_focus=True):
         for row_index, layout in enumerate(rows):
             for item in range(layout.start, layout.start + layout.count):
                 self._row_of_item[item] = row_index
-
-    def _ensure_slots(self) -> None:
-        needed = min(len(self.layout_rows), self._slots_needed())
-        container = self.query_one("#slots", Vertical)
-        if self._slot_columns != self.columns or self._slot_tile != self.tile:
-            for slot in self.slots:
-                slot.resize(self.columns, self.tile)
-            self._slot_columns = self.columns
-            self._slot_tile = self.tile
-        while len(self.slots) < needed:
-            slot = RowSlot(self.columns, self.tile)
-            self.slots.append(slot)
-            container.mount(slot)
-
-    def _slots_needed(self) -> int:
-        height = max(1, self.size.height)
-        # The most rows that can be on screen: the tile rows that fit, a partly visible one,
-        # and when grouped, the headers between them.
-        rows = height // self.tile.height + 1
-        return rows * 2 if any(r.header for r in self.layout_rows[:1]) or self._grouped else rows
 
     # ----------------------------------------------------------------- data
 
@@ -466,8 +279,8 @@ class ContactSheet(Widget, can_focus=True):
         cursor_row = self._row_of_item.get(self.cursor, 0)
         self.top = max(0, cursor_row - max(0, old_screen_row))
         self._fill_screen()
+        self._show_group_title()
         if self.is_mounted:
-            self._ensure_slots()
             self._scroll_to_cursor()
             self.redraw()
         self.post_message(self.CursorMoved(self.current))
@@ -477,30 +290,36 @@ class ContactSheet(Widget, can_focus=True):
         return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
 
     def update_rows(self, rows: Sequence[RenderRow]) -> None:
-        """Re-bind changed renders (after a rating) without rebuilding the layout."""
-        changed = {}
+        """Repaint changed renders (after a rating) without rebuilding the layout."""
         for row in rows:
             index = self.index_of.get(row.id)
             if index is not None:
                 self.items[index] = row
-                changed[index] = row
-        for tile in self._visible_tiles():
-            fresh = changed.get(tile.index)
-            if fresh is not None:
-                thumb = self.thumbs.cached(self.path_of(fresh))
-                tile.bind(
-                    fresh, thumb, tile.index == self.cursor, fresh.id in self.marked, tile.index,
-                    self.badges.get(fresh.id, ""),
-                )  # fmt: skip
+                self._refresh_item(index)
 
-    def _visible_tiles(self) -> list[Tile]:
-        return [
-            tile
-            for slot in self.slots
-            if not slot.has_class("-hidden") and not slot.has_class("-header")
-            for tile in slot.tiles
-            if tile.row is not None
-        ]
+    def visible_tiles(self) -> list[TileView]:
+        """The tiles on screen now, as drawn (their state, thumbnail and caption)."""
+        views = []
+        for row_index, y in self._row_y.items():
+            layout = self.layout_rows[row_index]
+            if layout.header is not None:
+                continue
+            height = min(self.tile.height, len(self._screen_lines) - y)
+            for column in range(layout.count):
+                index = layout.start + column
+                row = self.items[index]
+                paint = self._paint(index)
+                caption = caption_markup(row, self.tile.text_width, self.badges.get(row.id, ""))
+                views.append(
+                    TileView(
+                        row=row, index=index,
+                        region=Region(column * self.tile.width, y, self.tile.width - 1, height),
+                        cursor=index == self.cursor, marked=row.id in self.marked,
+                        stack=self.badges.get(row.id, ""), thumb=self._thumb(row),
+                        caption=Text.from_markup(caption).plain, message=paint.message,
+                    )
+                )  # fmt: skip
+        return views
 
     # ----------------------------------------------------------------- movement
 
@@ -534,9 +353,8 @@ class ContactSheet(Widget, can_focus=True):
         previous, self.cursor = self.cursor, index
         if not self._scroll_to_cursor():
             # Same rows on screen: only the two tiles whose cursor state changed.
-            for tile in self._visible_tiles():
-                if tile.index in (previous, index) and tile.row is not None:
-                    tile.set_states(tile.index == index, tile.row.id in self.marked)
+            self._refresh_item(previous)
+            self._refresh_item(index)
         self.post_message(self.CursorMoved(self.current))
 
     def page(self, direction: int) -> None:
@@ -571,6 +389,22 @@ class ContactSheet(Widget, can_focus=True):
         while self.top > 0 and (self._rows_height(self.top - 1, len(self.layout_rows)) <= height):
             self.top -= 1
 
+    def _show_group_title(self) -> None:
+        """Show the title of the cursor's group above it whenever the rows from the title
+        down to the cursor fit on the page (after a regrouping the cursor's row would
+        otherwise often open the page, its group unnamed)."""
+        if not self.layout_rows:
+            return
+        cursor_row = self._row_of_item.get(self.cursor, 0)
+        title = cursor_row
+        while title >= 0 and self.layout_rows[title].header is None:
+            title -= 1
+        if title < 0 or title >= self.top:
+            return
+        height = max(self.tile.height, self.size.height)
+        if self._rows_height(title, cursor_row + 1) <= height:
+            self.top = title
+
     def _rows_height(self, first: int, stop: int) -> int:
         return sum(self.layout_rows[i].height(self.tile.height) for i in range(first, stop))
 
@@ -578,9 +412,7 @@ class ContactSheet(Widget, can_focus=True):
         if self.current is None:
             return
         self.marked ^= {self.current.id}
-        for tile in self._visible_tiles():
-            if tile.index == self.cursor and tile.row is not None:
-                tile.set_states(True, tile.row.id in self.marked)
+        self._refresh_item(self.cursor)
 
     def marked_rows(self) -> list[RenderRow]:
         return [row for row in self.items if row.id in self.marked]
@@ -588,48 +420,33 @@ class ContactSheet(Widget, can_focus=True):
     # ----------------------------------------------------------------- drawing
 
     def redraw(self) -> None:
+        """Work out which rows are on screen, ask for their thumbnails, repaint the sheet."""
         if not self.is_mounted:
             return
-        self._empty.display = not self.items
-        if not self.items:
-            self._empty.update(self.empty_text)
-        height_left = max(self.tile.height, self.size.height)
+        height = max(self.tile.height, self.size.height)
+        lines: list[tuple[int, int]] = []
+        self._row_y = {}
         row_index = self.top
         wanted: list[Path] = []
-        for slot in self.slots:
-            if row_index >= len(self.layout_rows) or height_left <= 0:
-                slot.set_class(True, "-hidden")
-                continue
+        while row_index < len(self.layout_rows) and len(lines) < height:
             layout = self.layout_rows[row_index]
-            slot.set_class(False, "-hidden")
-            slot.set_class(layout.header is not None, "-header")
-            height_left -= layout.height(self.tile.height)
-            row_index += 1
-            if layout.header is not None:
-                slot.header.update(layout.header, layout=False)
-                continue
-            for column, tile in enumerate(slot.tiles):
-                index = layout.start + column
-                if column >= layout.count:
-                    tile.bind(None, None, False, False)
-                    continue
-                row = self.items[index]
-                path = self.path_of(row)
-                thumb = self.thumbs.cached(path)
-                if thumb is None:
+            self._row_y[row_index] = len(lines)
+            lines.extend((row_index, dy) for dy in range(layout.height(self.tile.height)))
+            for index in range(layout.start, layout.start + layout.count):
+                path = self.path_of(self.items[index])
+                if self.thumbs.cached(path) is None:
                     wanted.append(path)
-                tile.bind(
-                    row, thumb, index == self.cursor, row.id in self.marked, index,
-                    self.badges.get(row.id, ""),
-                )  # fmt: skip
+            row_index += 1
+        self._screen_lines = lines[:height]
         for path in wanted:
             self.thumbs.request(path, self._arrived)
         self._prefetch(row_index)
+        self.refresh()
 
     def _prefetch(self, next_row: int) -> None:
         """Warm the thumbnails of the next screenful, so paging finds them ready."""
-        rows = range(next_row, min(len(self.layout_rows), next_row + len(self.slots)))
-        for row_index in rows:
+        screenful = max(1, self.size.height // self.tile.height + 1)
+        for row_index in range(next_row, min(len(self.layout_rows), next_row + screenful)):
             layout = self.layout_rows[row_index]
             for index in range(layout.start, layout.start + layout.count):
                 path = self.path_of(self.items[index])
@@ -642,9 +459,151 @@ class ContactSheet(Widget, can_focus=True):
 
     def on_contact_sheet_thumb_arrived(self, message: ThumbArrived) -> None:
         message.stop()
-        for slot in self.slots:
-            for tile in slot.tiles:
-                row = tile.row
-                if row is not None and self.path_of(row) == message.path:
-                    thumb = self.thumbs.cached(message.path)
-                    tile.box.show(thumb, key=(row.file, row.mtime_ns))
+        for row_index in self._row_y:
+            layout = self.layout_rows[row_index]
+            for index in range(layout.start, layout.start + layout.count):
+                if self.path_of(self.items[index]) == message.path:
+                    self._refresh_item(index)
+
+    def _refresh_item(self, index: int) -> None:
+        """Repaint the tile of render `index` if it is on screen."""
+        row_index = self._row_of_item.get(index)
+        y = self._row_y.get(row_index) if row_index is not None else None
+        if y is None or row_index is None:
+            return
+        layout = self.layout_rows[row_index]
+        gutter = self.styles.gutter
+        if self._painter is not None and self._painter.kind == "sixel":
+            # Textual writes a partly changed line from the widget's left edge to the change
+            # and would cut the sixel sequences at the line's end: repaint whole lines (their
+            # pictures are sent again with them).
+            self.refresh(Region(0, gutter.top + y, self.outer_size.width, self.tile.height))
+            return
+        x = (index - layout.start) * self.tile.width
+        self.refresh(Region(gutter.left + x, gutter.top + y, self.tile.width, self.tile.height))
+
+    # ----------------------------------------------------------------- painting
+
+    def _thumb(self, row: RenderRow) -> Thumb | None:
+        return self.thumbs.cached(self.path_of(row))
+
+    def _tile_look(self) -> TileLook:
+        """The theme's colours for tiles, looked up again when the theme changes."""
+        theme = (self.app.theme, self.background_colors)
+        if self._look is None or self._look_for != theme:
+
+            def colour(name: str) -> Style:
+                style = self.get_visual_style(name).rich_style
+                return Style(color=style.color, bold=style.bold)
+
+            marked = self.get_visual_style("contact-sheet--marked").rich_style
+            self._look = TileLook(
+                base=self.get_visual_style().rich_style,
+                border=colour("contact-sheet--border"),
+                cursor=colour("contact-sheet--cursor"),
+                marked=Style(bgcolor=marked.bgcolor),
+                caption=colour("contact-sheet--caption"),
+                rejected=colour("contact-sheet--rejected"),
+                message=colour("contact-sheet--message"),
+                header=self.get_visual_style("contact-sheet--header").rich_style,
+            )
+            self._look_for = theme
+            self._painted.clear()
+        return self._look
+
+    def _paint(self, index: int) -> TilePaint:
+        """Render `index`'s tile, painted once for its state and reused until that changes."""
+        row = self.items[index]
+        thumb = self._thumb(row)
+        cursor, marked = index == self.cursor, row.id in self.marked
+        caption = caption_markup(row, self.tile.text_width, self.badges.get(row.id, ""))
+        look = self._tile_look()
+        key = (row.file, row.mtime_ns, row.flag, caption, id(thumb), cursor, marked, self.tile)
+        found = self._painted.get(key)
+        if found is not None:
+            return found
+        if self._painter is None:
+            self._painter = PicturePainter(self.app.console)
+        found = paint_tile(
+            row=row, thumb=thumb, cursor=cursor, marked=marked, caption=caption,
+            width=self.tile.width - 1, height=self.tile.height,
+            image_rows=self.tile.image_rows, look=look, painter=self._painter,
+        )  # fmt: skip
+        if len(self._painted) > 2000:
+            self._painted.clear()
+        self._painted[key] = found
+        return found
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        look = self._tile_look()
+        if not self.items:
+            words = text_block(self.app.console, self.empty_text, width, look.base + look.message)
+            return words[y] if y < len(words) else Strip.blank(width, look.base)
+        if y >= len(self._screen_lines):
+            return Strip.blank(width, look.base)
+        row_index, dy = self._screen_lines[y]
+        layout = self.layout_rows[row_index]
+        if layout.header is not None:
+            return header_line(self.app.console, layout.header, width, look)
+        margin = Strip.blank(1, look.base)
+        parts: list[Strip] = []
+        for column in range(layout.count):
+            parts.append(self._paint(layout.start + column).lines[dy])
+            parts.append(margin)
+        return Strip.join(parts).adjust_cell_length(width, look.base)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._painter is not None and self._painter.kind == "sixel" and self.items:
+            try:
+                active = self.screen.is_active
+            except NoScreen:
+                active = False
+            if active:
+                self._add_sixels(crop, lines)
+        return lines
+
+    def _add_sixels(self, crop: Region, lines: list[Strip]) -> None:
+        """Draw each tile's picture (or the part of it in `crop`) over its blank cells: the
+        sixel data goes at the end of the picture's last line in the crop, with cursor moves
+        there and back, as textual-image's sixel widget does for one picture. Every line
+        carries its pictures; Textual writes only the lines that changed, so only their
+        pictures are sent again."""
+        assert self._painter is not None
+        gutter = self.styles.gutter
+        screen_x, screen_y = self.region.x, self.region.y
+        for row_index, y in self._row_y.items():
+            layout = self.layout_rows[row_index]
+            if layout.header is not None:
+                continue
+            for column in range(layout.count):
+                overlay = self._paint(layout.start + column).overlay
+                if overlay is None:
+                    continue
+                box = Region(
+                    gutter.left + column * self.tile.width + overlay.x,
+                    gutter.top + y + overlay.y, overlay.width, overlay.height,
+                )  # fmt: skip
+                part = box.intersection(crop)
+                if not part.area:
+                    continue
+                data = self._painter.sixel(
+                    overlay.image, overlay.key,
+                    Region(part.x - box.x, part.y - box.y, part.width, part.height),
+                )  # fmt: skip
+                line = part.bottom - 1 - crop.y
+                strip = lines[line]
+                lines[line] = Strip(
+                    [
+                        *strip,
+                        Segment(Control.move_to(screen_x + part.x, screen_y + part.y).segment.text),
+                        Segment(data),
+                        Segment(
+                            Control.move_to(
+                                screen_x + crop.right, screen_y + part.bottom - 1
+                            ).segment.text
+                        ),
+                    ],
+                    strip.cell_length,
+                )

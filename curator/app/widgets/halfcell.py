@@ -20,14 +20,13 @@ from textual.widget import Widget
 from ...service import PictureImage, half_blocks
 
 UPPER_HALF = "▀"
+_STYLES_BY_COLOUR: dict[int, Style] = {}
 
 
 class HalfcellPicture(Widget):
     """A picture in half blocks: each cell shows two pixels, upper (foreground) and lower."""
 
     DEFAULT_CSS = "HalfcellPicture { width: auto; height: auto; }"
-
-    _styles_by_colour: dict[int, Style] = {}
 
     def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
@@ -65,21 +64,28 @@ class HalfcellPicture(Widget):
 
     def _build(self, size: Size) -> list[Strip]:
         assert self._image is not None
-        styles = self._styles_by_colour
-        strips = []
-        for row in half_blocks(self._image, (size.width, size.height)):
-            segments = []
-            for colours in row:
-                style = styles.get(colours)
-                if style is None:
-                    upper, lower = colours >> 24, colours & 0xFFFFFF
-                    style = Style(
-                        color=Color.from_rgb(upper >> 16, (upper >> 8) & 255, upper & 255),
-                        bgcolor=Color.from_rgb(lower >> 16, (lower >> 8) & 255, lower & 255),
-                    )
-                    if len(styles) > 200_000:
-                        styles.clear()
-                    styles[colours] = style
-                segments.append(Segment(UPPER_HALF, style))
-            strips.append(Strip(segments, size.width))
-        return strips
+        return halfcell_strips(self._image, (size.width, size.height))
+
+
+def halfcell_strips(image: PictureImage, cells: tuple[int, int]) -> list[Strip]:
+    """`image` as `cells[1]` strips of upper-half blocks, `cells[0]` wide (also the contact
+    sheet's tiles). One Style per colour pair is kept and reused: building Styles is most of
+    the cost."""
+    styles = _STYLES_BY_COLOUR
+    strips = []
+    for row in half_blocks(image, cells):
+        segments = []
+        for colours in row:
+            style = styles.get(colours)
+            if style is None:
+                upper, lower = colours >> 24, colours & 0xFFFFFF
+                style = Style(
+                    color=Color.from_rgb(upper >> 16, (upper >> 8) & 255, upper & 255),
+                    bgcolor=Color.from_rgb(lower >> 16, (lower >> 8) & 255, lower & 255),
+                )
+                if len(styles) > 200_000:
+                    styles.clear()
+                styles[colours] = style
+            segments.append(Segment(UPPER_HALF, style))
+        strips.append(Strip(segments, cells[0]))
+    return strips

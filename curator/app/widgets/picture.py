@@ -81,6 +81,33 @@ def describe() -> str:
     return "none" if cls is None else getattr(cls, "__name__", "image")
 
 
+def painter_kind() -> str:
+    """How the contact sheet paints tiles: "halfcell" and "none" as text; "sixel" as an
+    escape sequence over blank cells; "renderable" through textual-image's renderable of the
+    chosen class (kitty's graphics protocol, whose placeholders are text)."""
+    cls = image_class()
+    if cls is None:
+        return "none"
+    if mode() == "halfcell":
+        return "halfcell"
+    from textual_image.widget import SixelImage
+
+    return "sixel" if cls is SixelImage else "renderable"
+
+
+def renderable_class() -> Any:
+    """textual-image's Rich renderable behind the chosen widget class (kitty, unicode...)."""
+    return getattr(image_class(), "_Renderable")  # noqa: B009 (set by textual-image per class)
+
+
+def sixel_data(image: PictureImage) -> str:
+    """`image` as sixel data, by textual-image's encoder (the one its sixel widget uses)."""
+    from textual_image._sixel import image_to_sixels
+
+    data: str = image_to_sixels(image)
+    return data
+
+
 def cell_pixels() -> tuple[int, int]:
     """The terminal's cell size in pixels, as measured when the graphics were chosen."""
     image_class()
