@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from ..service import Changes, StudioService
+from .memory import limit_malloc_arenas
 from .themes import DEFAULT_THEME, load_themes
 from .widgets import picture
 
@@ -56,6 +57,7 @@ class CuratorApp(App[None]):
         background_work: bool = True,
     ) -> None:
         """The app over an open studio; it closes `service` when it ends."""
+        limit_malloc_arenas()  # before the thumbnail workers start
         super().__init__()
         self.service = service
         self.studio = service.studio

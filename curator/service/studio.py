@@ -157,6 +157,8 @@ class StudioService:
         self._thumbs: ThumbnailCache | None = None
         self._watcher: FolderWatcher | None = None
         self._rows: list[RenderRow] = []
+        #: Each row's position in `rows` by render id; made when first needed after a change.
+        self._position: dict[int, int] | None = None
         #: (filter, sort) and the rows they keep, in order; dropped when the rows change.
         self._sorted: tuple[tuple[object, ...], list[RenderRow]] | None = None
         self._undo: list[RatingAction] = []
@@ -332,9 +334,22 @@ class StudioService:
         self._rows = rows
         self._rows_changed()
 
-    def _rows_changed(self) -> None:
-        """The rows changed (replaced, patched or extended): the cached view is stale."""
+    def _rows_changed(self, moved: bool = True) -> None:
+        """The rows changed (replaced, patched or extended): the cached view is stale, and
+        unless rows were only patched in place (`moved` False), their positions too."""
         self._sorted = None
+        if moved:
+            self._position = None
+
+    def _positions(self) -> dict[int, int]:
+        if self._position is None:
+            self._position = {row.id: index for index, row in enumerate(self._rows)}
+        return self._position
+
+    def rows_with_ids(self, ids: Iterable[int]) -> list[RenderRow]:
+        """The present rows of these render ids (a rating's redraw: no pass over every row)."""
+        positions = self._positions()
+        return [self._rows[positions[i]] for i in ids if i in positions]
 
     def select(self, spec: ViewSpec, *, rescan: bool = True) -> list[RenderRow]:
         """The renders a view shows, in order (for the command line: rescans first)."""
@@ -468,10 +483,12 @@ class StudioService:
         require_writable(self.catalog.conn, "save collections", durable=True)
         self.catalog.set_collection(name, ids, member)
         found = self.catalog.collections_of(ids)
-        for index, row in enumerate(self.rows):
-            if row.id in found:
-                self.rows[index] = row._replace(collections=found[row.id])
-        self._rows_changed()
+        positions = self._positions()
+        for render_id, collections in found.items():
+            if render_id in positions:
+                index = positions[render_id]
+                self._rows[index] = self._rows[index]._replace(collections=collections)
+        self._rows_changed(moved=False)
         return member
 
     def collections(self) -> list[tuple[str, int]]:
@@ -480,13 +497,14 @@ class StudioService:
 
     def _patch_rows(self, ratings: dict[int, Rating]) -> None:
         """Update the in-memory rows without re-reading the catalog (a keystroke's budget)."""
-        for index, row in enumerate(self.rows):
-            rating = ratings.get(row.id)
-            if rating is not None:
-                self.rows[index] = row._replace(
+        positions = self._positions()
+        for render_id, rating in ratings.items():
+            if render_id in positions:
+                index = positions[render_id]
+                self._rows[index] = self._rows[index]._replace(
                     stars=rating.stars, flag=rating.flag, label=rating.label
                 )
-        self._rows_changed()
+        self._rows_changed(moved=False)
 
     # ----------------------------------------------------------------- statistics
 

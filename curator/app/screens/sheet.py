@@ -314,7 +314,7 @@ class SheetScreen(RatingScreen):
         position = self.sheet.cursor
         if not rating_sensitive:
             wanted = set(changed)
-            self.sheet.update_rows([row for row in service.rows if row.id in wanted])
+            self.sheet.update_rows(service.rows_with_ids(wanted))
             if advance and self.auto_advance:
                 self.sheet.move(dx=1)
             self.update_status()
@@ -377,7 +377,7 @@ class SheetScreen(RatingScreen):
         if self.view_spec.filter.collection:
             self.refresh_view(keep=self.sheet.current.id if self.sheet.current else None)
         else:
-            self.sheet.update_rows([row for row in self.capp.service.rows if row.id in ids])
+            self.sheet.update_rows(self.capp.service.rows_with_ids(ids))
 
     def action_stacks(self) -> None:
         """T: stacks on (each content x style pair one tile, its best-rated render on top)

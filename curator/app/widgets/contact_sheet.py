@@ -9,6 +9,7 @@ not move it. Thumbnails come from the service's background pool and arrive as me
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ TILE_HEIGHT = 13
 IMAGE_ROWS = 9
 
 STAR, NO_STAR = "★", "·"
+#: Painted tiles kept (a tiny tile's paint is a few kB, a huge one's some 50 kB).
+PAINTED_TILES = 300
 
 
 @dataclass(frozen=True)
@@ -204,10 +207,15 @@ class ContactSheet(Widget, can_focus=True):
         self._screen_lines: list[tuple[int, int]] = []
         #: The first content line of each layout row on screen.
         self._row_y: dict[int, int] = {}
-        self._painted: dict[tuple[object, ...], TilePaint] = {}
+        #: Painted tiles by state, least recently used first: a screenful of tiny tiles and
+        #: the pages either side of it, not every state a tile ever had.
+        self._painted: OrderedDict[tuple[object, ...], TilePaint] = OrderedDict()
         self._painter: PicturePainter | None = None
         self._look: TileLook | None = None
         self._look_for: object = None
+        self._frame_paints: dict[int, TilePaint] = {}
+        #: Each screen line's tiles and the line joined from them, replaced when they change.
+        self._joined: dict[tuple[int, int, int], tuple[tuple[TilePaint, ...], Strip]] = {}
 
     # ----------------------------------------------------------------- layout
 
@@ -294,8 +302,10 @@ class ContactSheet(Widget, can_focus=True):
         for row in rows:
             index = self.index_of.get(row.id)
             if index is not None:
+                # Stars, a pick or a label change the caption alone; a reject dims the picture.
+                caption_only = self.items[index].flag == row.flag
                 self.items[index] = row
-                self._refresh_item(index)
+                self._refresh_item(index, caption_only=caption_only)
 
     def visible_tiles(self) -> list[TileView]:
         """The tiles on screen now, as drawn (their state, thumbnail and caption)."""
@@ -465,22 +475,26 @@ class ContactSheet(Widget, can_focus=True):
                 if self.path_of(self.items[index]) == message.path:
                     self._refresh_item(index)
 
-    def _refresh_item(self, index: int) -> None:
-        """Repaint the tile of render `index` if it is on screen."""
+    def _refresh_item(self, index: int, caption_only: bool = False) -> None:
+        """Repaint the tile of render `index` if it is on screen (its caption lines alone
+        when nothing else of it changed: fewer lines for Textual to filter and write)."""
         row_index = self._row_of_item.get(index)
         y = self._row_y.get(row_index) if row_index is not None else None
         if y is None or row_index is None:
             return
         layout = self.layout_rows[row_index]
         gutter = self.styles.gutter
+        first, height = 0, self.tile.height
+        if caption_only:
+            first, height = self.tile.height - 3, 2  # above the bottom border
         if self._painter is not None and self._painter.kind == "sixel":
             # Textual writes a partly changed line from the widget's left edge to the change
             # and would cut the sixel sequences at the line's end: repaint whole lines (their
             # pictures are sent again with them).
-            self.refresh(Region(0, gutter.top + y, self.outer_size.width, self.tile.height))
+            self.refresh(Region(0, gutter.top + y + first, self.outer_size.width, height))
             return
         x = (index - layout.start) * self.tile.width
-        self.refresh(Region(gutter.left + x, gutter.top + y, self.tile.width, self.tile.height))
+        self.refresh(Region(gutter.left + x, gutter.top + y + first, self.tile.width, height))
 
     # ----------------------------------------------------------------- painting
 
@@ -489,7 +503,7 @@ class ContactSheet(Widget, can_focus=True):
 
     def _tile_look(self) -> TileLook:
         """The theme's colours for tiles, looked up again when the theme changes."""
-        theme = (self.app.theme, self.background_colors)
+        theme = self.app.theme  # the colours below change with the theme alone
         if self._look is None or self._look_for != theme:
 
             def colour(name: str) -> Style:
@@ -512,7 +526,14 @@ class ContactSheet(Widget, can_focus=True):
         return self._look
 
     def _paint(self, index: int) -> TilePaint:
-        """Render `index`'s tile, painted once for its state and reused until that changes."""
+        """Render `index`'s tile, painted once for its state and reused until that changes
+        (and looked up once a frame: a frame asks for each tile on every one of its lines)."""
+        found = self._frame_paints.get(index)
+        if found is None:
+            found = self._frame_paints[index] = self._paint_now(index)
+        return found
+
+    def _paint_now(self, index: int) -> TilePaint:
         row = self.items[index]
         thumb = self._thumb(row)
         cursor, marked = index == self.cursor, row.id in self.marked
@@ -521,6 +542,7 @@ class ContactSheet(Widget, can_focus=True):
         key = (row.file, row.mtime_ns, row.flag, caption, id(thumb), cursor, marked, self.tile)
         found = self._painted.get(key)
         if found is not None:
+            self._painted.move_to_end(key)
             return found
         if self._painter is None:
             self._painter = PicturePainter(self.app.console)
@@ -529,9 +551,9 @@ class ContactSheet(Widget, can_focus=True):
             width=self.tile.width - 1, height=self.tile.height,
             image_rows=self.tile.image_rows, look=look, painter=self._painter,
         )  # fmt: skip
-        if len(self._painted) > 2000:
-            self._painted.clear()
         self._painted[key] = found
+        while len(self._painted) > PAINTED_TILES:
+            self._painted.popitem(last=False)
         return found
 
     def render_line(self, y: int) -> Strip:
@@ -546,14 +568,30 @@ class ContactSheet(Widget, can_focus=True):
         layout = self.layout_rows[row_index]
         if layout.header is not None:
             return header_line(self.app.console, layout.header, width, look)
+        paints = tuple(self._paint(layout.start + column) for column in range(layout.count))
+        # The same line for the same tiles is the same Strip: Textual's filters cache by strip.
+        key = (row_index, dy, width)
+        joined = self._joined.get(key)
+        if joined is not None and joined[0] == paints:
+            return joined[1]
         margin = Strip.blank(1, look.base)
         parts: list[Strip] = []
-        for column in range(layout.count):
-            parts.append(self._paint(layout.start + column).lines[dy])
-            parts.append(margin)
-        return Strip.join(parts).adjust_cell_length(width, look.base)
+        for paint in paints:
+            parts.extend((paint.lines[dy], margin))
+        line = Strip.join(parts).adjust_cell_length(width, look.base)
+        if len(self._joined) > 4 * max(1, self.size.height):
+            self._joined.clear()  # lines of pages left behind
+        self._joined[key] = (paints, line)
+        return line
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_paints = {}
+        try:
+            return self._render_lines(crop)
+        finally:
+            self._frame_paints = {}
+
+    def _render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
         if self._painter is not None and self._painter.kind == "sixel" and self.items:
             try:

@@ -83,7 +83,7 @@ def halfcell_strips(image: PictureImage, cells: tuple[int, int]) -> list[Strip]:
                     color=Color.from_rgb(upper >> 16, (upper >> 8) & 255, upper & 255),
                     bgcolor=Color.from_rgb(lower >> 16, (lower >> 8) & 255, lower & 255),
                 )
-                if len(styles) > 200_000:
+                if len(styles) > 50_000:  # a few screens of pictures; some 20 MB
                     styles.clear()
                 styles[colours] = style
             segments.append(Segment(UPPER_HALF, style))

@@ -98,7 +98,7 @@ class SixelOverlay:
 class PicturePainter:
     """Turns a tile's picture into cells for the chosen graphics; caches what it made."""
 
-    CACHE = 600  # pictures: more than the largest screenful of tiny tiles and its neighbours
+    CACHE = 300  # pictures: a screenful of tiny tiles (91 at 160x50) and the pages around it
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -181,7 +181,7 @@ def _wrapped(console: Console, markup: str, width: int, style: Style) -> list[St
     return lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one paint, one key
 class TilePaint:
     """A painted tile: its lines (border included, margin excluded) and any sixel overlay."""
 
