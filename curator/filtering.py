@@ -341,6 +341,11 @@ def _stacking(rows: Sequence[RenderRow]) -> _Stacking:
     return stacking
 
 
+def stack_members(rows: Sequence[RenderRow], key: StackKey) -> list[RenderRow]:
+    """The renders of stack `key` among the ordered `rows`, its top first (best-rated)."""
+    return list(_stacking(rows).members.get(key, ()))
+
+
 def _stacked(
     rows: Sequence[RenderRow], open_stacks: frozenset[StackKey]
 ) -> tuple[list[RenderRow], dict[int, str]]:

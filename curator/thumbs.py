@@ -9,6 +9,7 @@ on the caller's thread when asked through `request`; a file that cannot be decod
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,6 +42,16 @@ def thumb_key(path: Path, size: int = THUMB_SIZE) -> str:
     return hashlib.sha1(identity.encode()).hexdigest()
 
 
+def _yield_to_the_app(niceness: int = 10) -> None:
+    """Run this worker thread at a lower priority (Linux schedules threads alone): on a busy
+    machine a keystroke's repaint then waits for no thumbnail being decoded ahead of need."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
+    except (AttributeError, OSError):
+        pass  # not Linux, or not allowed: the same work at the same priority
+
+
 class ThumbnailCache:
     """Thumbnails of the images in one studio (renders, contents, styles)."""
 
@@ -51,7 +62,9 @@ class ThumbnailCache:
         self._memory: OrderedDict[tuple[str, int], Thumb] = OrderedDict()
         self._memory_limit = memory
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="thumbs")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="thumbs", initializer=_yield_to_the_app
+        )
         self._pending: dict[tuple[str, int], Future[Thumb]] = {}
 
     def close(self) -> None:

@@ -37,7 +37,14 @@ from stylecore.studio.queue import STATUSES, Job, JobQueue
 from stylecore.studio.registry import LoopRecord
 
 from ..catalog import QUICK, Catalog, RenderRow, collection_name
-from ..filtering import Group, ViewSpec, arrange_view, filter_and_sort
+from ..filtering import (
+    Group,
+    ViewSpec,
+    arrange_view,
+    filter_and_sort,
+    stack_key,
+    stack_members,
+)
 from ..ratings import RatedRender, Rating, is_judged, is_keeper, keeper_rates, metric_separation
 from ..thumbs import Thumb, ThumbError, ThumbnailCache
 from ..watcher import Changes, FolderWatcher
@@ -319,10 +326,19 @@ class StudioService:
         """The view's groups. The filtered, sorted rows are kept while the rows, filter and
         sort stay the same, so opening a stack or grouping does not sort 10,000 rows again
         (statistics sorts are always redone: statistics arrive in the background)."""
+        return arrange_view(self._kept(spec), spec)
+
+    def _kept(self, spec: ViewSpec, *, fresh_statistics: bool = True) -> list[RenderRow]:
         key = (spec.filter, spec.sort)
-        if spec.sort.startswith("stat:") or self._sorted is None or self._sorted[0] != key:
+        again = fresh_statistics and spec.sort.startswith("stat:")
+        if again or self._sorted is None or self._sorted[0] != key:
             self._sorted = (key, filter_and_sort(self.rows, spec, self.style_stat))
-        return arrange_view(self._sorted[1], spec)
+        return self._sorted[1]
+
+    def stack_members(self, row: RenderRow, spec: ViewSpec) -> list[RenderRow]:
+        """The renders of `row`'s stack in the view `spec`, its top first: what opening the
+        stack shows (the sheet warms their thumbnails while the cursor rests on it)."""
+        return stack_members(self._kept(spec, fresh_statistics=False), stack_key(row))
 
     @property
     def rows(self) -> list[RenderRow]:

@@ -114,7 +114,6 @@ class LoupeScreen(RatingScreen):
     #info { height: auto; padding: 0 1; }
     #histogram { height: auto; padding: 0 1; margin-top: 1; }
     #overview { display: none; border: round $warning; }
-    LoupeScreen.-zoomed #overview { display: block; }
     LoupeScreen.-short #filmstrip { display: none; }
     #caption { height: 3; padding: 0 1; background: $panel; }
     """
@@ -340,14 +339,18 @@ class LoupeScreen(RatingScreen):
     def show_overview(self, image: PictureImage, kind: str) -> None:
         """While zoomed: the whole picture small (`kind`: the render, the photo or the stack
         preview), the part on screen outlined."""
-        self.set_class(self.zoom is not None, "-zoomed")
+        # The overview's own display, not a class on the screen: a screen class makes
+        # Textual apply the stylesheet to every widget again (some 70 ms a zoom key).
+        overview_widget = self.query_one("#overview", Picture)
+        if overview_widget.display != (self.zoom is not None):
+            overview_widget.display = self.zoom is not None
         if self.zoom is None:
             return
         box = self.query_one("#render", Picture).box_pixels()
         picture = (kind, self.row.file, self.row.mtime_ns)
         small = overview(image, box, self.zoom, self.centre, key=picture)
         key = ("overview", *picture, self.zoom, self.centre, box)
-        self.query_one("#overview", Picture).show(small, "", key)
+        overview_widget.show(small, "", key)
 
     def action_zoom(self) -> None:
         """z: fit the pane, or 100% (one render pixel per display pixel)."""

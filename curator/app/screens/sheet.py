@@ -275,6 +275,11 @@ class SheetScreen(RatingScreen):
         if row.loss is not None:
             extra.append(f"loss {row.loss:.4g}")
         detail.update(f"{row.file}   {'   '.join(extra)}", layout=False)
+        if self.view_spec.stacks and self.sheet.badges.get(row.id, "").isdigit():
+            # A closed stack under the cursor: its first page of renders decoded ahead, so
+            # that opening it shows pictures at once.
+            members = self.capp.service.stack_members(row, self.view_spec)
+            self.sheet.warm(members[: self.sheet.page_capacity()])
 
     # ----------------------------------------------------------------- rating
 

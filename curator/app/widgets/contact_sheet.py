@@ -450,7 +450,8 @@ class ContactSheet(Widget, can_focus=True):
         self._screen_lines = lines[:height]
         for path in wanted:
             self.thumbs.request(path, self._arrived)
-        self._prefetch(row_index)
+        # The next page after this one is on screen: its decoding must not delay this paint.
+        self.call_after_refresh(self._prefetch, row_index)
         self.refresh()
 
     def _prefetch(self, next_row: int) -> None:
@@ -458,10 +459,18 @@ class ContactSheet(Widget, can_focus=True):
         screenful = max(1, self.size.height // self.tile.height + 1)
         for row_index in range(next_row, min(len(self.layout_rows), next_row + screenful)):
             layout = self.layout_rows[row_index]
-            for index in range(layout.start, layout.start + layout.count):
-                path = self.path_of(self.items[index])
-                if self.thumbs.cached(path) is None:
-                    self.thumbs.request(path, lambda p, t: None)
+            self.warm(self.items[layout.start : layout.start + layout.count])
+
+    def page_capacity(self) -> int:
+        """How many tiles a page shows (with a partly visible row)."""
+        return self.columns * (max(1, self.size.height) // self.tile.height + 1)
+
+    def warm(self, rows: Sequence[RenderRow]) -> None:
+        """Decode these renders' thumbnails in the background, ahead of showing them."""
+        for row in rows:
+            path = self.path_of(row)
+            if self.thumbs.cached(path) is None:
+                self.thumbs.request(path, lambda p, t: None)
 
     def _arrived(self, path: Path, thumb: Thumb) -> None:
         """From a pool thread: hand over to the app's thread."""

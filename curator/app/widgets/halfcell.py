@@ -10,6 +10,8 @@ contact sheet use it unchanged.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +23,10 @@ from ...service import PictureImage, half_blocks
 
 UPPER_HALF = "▀"
 _STYLES_BY_COLOUR: dict[int, Style] = {}
+#: The loupe's last pictures as strips: toggling zoom, before/after or the stack preview
+#: shows one of them again (the image itself is kept, so its id cannot be reused meanwhile).
+RECENT_PICTURES = 6
+_RECENT: OrderedDict[tuple[int, int, int], tuple[PictureImage, list[Strip]]] = OrderedDict()
 
 
 class HalfcellPicture(Widget):
@@ -64,7 +70,16 @@ class HalfcellPicture(Widget):
 
     def _build(self, size: Size) -> list[Strip]:
         assert self._image is not None
-        return halfcell_strips(self._image, (size.width, size.height))
+        key = (id(self._image), size.width, size.height)
+        found = _RECENT.get(key)
+        if found is not None and found[0] is self._image:
+            _RECENT.move_to_end(key)
+            return found[1]
+        strips = halfcell_strips(self._image, (size.width, size.height))
+        _RECENT[key] = (self._image, strips)
+        while len(_RECENT) > RECENT_PICTURES:
+            _RECENT.popitem(last=False)
+        return strips
 
 
 def halfcell_strips(image: PictureImage, cells: tuple[int, int]) -> list[Strip]:
