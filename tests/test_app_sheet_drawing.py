@@ -1,0 +1,181 @@
+"""How the contact sheet draws: one widget painting its tiles line by line, what a keystroke
+repaints, sixel pictures over blank cells, and the work done ahead of need (pilot tests)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+
+from curator.app.widgets import picture as graphics
+
+graphics.choose("halfcell")
+
+from curator.app.memory import limit_malloc_arenas  # noqa: E402
+from curator.thumbs import ThumbnailCache  # noqa: E402
+
+from .studio_factory import make_studio  # noqa: E402
+from .test_app import SIZE, make_app, sheet, wait_until  # noqa: E402
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path / "studio", renders=12)
+
+
+def tile_lines(grid, tile) -> list[str]:
+    """The text of a tile's lines as drawn (border included)."""
+    x = tile.region.x
+    return [
+        grid.render_line(y).text[x : x + tile.region.width]
+        for y in range(tile.region.y, tile.region.bottom)
+    ]
+
+
+def line_colours(grid, y: int, start: int, stop: int) -> set[tuple[int, int, int]]:
+    """The background colours of cells start..stop on sheet line y."""
+    colours = set()
+    position = 0
+    for segment in grid.render_line(y):
+        if start <= position < stop and segment.style and segment.style.bgcolor:
+            triplet = segment.style.bgcolor.get_truecolor()
+            colours.add((triplet.red, triplet.green, triplet.blue))
+        position += len(segment.text)
+    return colours
+
+
+async def test_one_widget_draws_every_tile_with_its_state(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.visible_tiles()) == 12)
+        assert not grid.children  # no widget per tile
+        await pilot.press("m", "right", "x", "right")
+        tiles = grid.visible_tiles()
+        marked, rejected, cursor = tiles[0], tiles[1], tiles[2]
+        assert marked.marked and rejected.rejected and cursor.cursor
+        assert tile_lines(grid, cursor)[0].startswith("┏")  # heavy at the cursor
+        assert tile_lines(grid, marked)[0].startswith("╭")
+        assert "✗ reject" in tile_lines(grid, rejected)[-3]
+        # A marked tile is tinted: its caption line's background differs from a plain one's.
+        caption_y = marked.region.bottom - 2
+        plain = tiles[3]
+        assert line_colours(grid, caption_y, marked.region.x + 1, marked.region.right - 1) != (
+            line_colours(grid, caption_y, plain.region.x + 1, plain.region.right - 1)
+        )
+
+
+async def test_a_rating_repaints_the_caption_alone_and_a_move_two_tiles(studio):
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(
+            pilot,
+            lambda: (
+                len(grid.visible_tiles()) == 12
+                and all(tile.thumb is not None for tile in grid.visible_tiles())
+            ),
+        )
+        await pilot.pause()  # the last thumbnails' repaints asked for
+        await pilot.pause()
+        asked: list[Region] = []
+        original = grid.refresh
+
+        def record(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            asked.extend(regions)
+            return original(*regions, **kwargs)
+
+        grid.refresh = record  # type: ignore[method-assign]
+        await pilot.press("3")
+        tile = grid.visible_tiles()[0]
+        assert "★★★··" in tile.caption
+        gutter = grid.styles.gutter
+        assert asked == [Region(gutter.left, gutter.top + tile.region.bottom - 3, 26, 2)]
+        asked.clear()
+        await pilot.press("right")
+        assert len(asked) == 2 and all(region.height == grid.tile.height for region in asked)
+
+
+async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainted(studio):
+    from textual_image.widget import SixelImage
+
+    graphics.choose("sixel")
+    try:
+        assert graphics.image_class() is SixelImage and graphics.painter_kind() == "sixel"
+        app = make_app(studio)
+        async with app.run_test(size=SIZE) as pilot:
+            grid = sheet(app)
+            await wait_until(
+                pilot,
+                lambda: (
+                    len(grid.visible_tiles()) == 12
+                    and all(tile.thumb is not None for tile in grid.visible_tiles())
+                ),
+                timeout=30,
+            )
+            await pilot.pause()
+            lines = grid.render_lines(Region(0, 0, grid.outer_size.width, grid.outer_size.height))
+            sixels = [y for y, line in enumerate(lines) for s in line if s.text.startswith("\x1bP")]
+            gutter = grid.styles.gutter
+            tiles = grid.visible_tiles()
+            # One picture per tile, sent at the end of its picture's last line.
+            expected = sorted(
+                gutter.top + tile.region.y + 1 + grid.tile.image_rows - 1 for tile in tiles
+            )
+            assert sorted(sixels) == expected
+            first = tiles[0]
+            assert tile_lines(grid, first)[1].strip("┃ ") == ""  # blank cells under it
+            # A partly changed line would be cut at its end by Textual, losing the pictures
+            # on it: a move repaints whole lines.
+            asked: list[Region] = []
+            original = grid.refresh
+
+            def record(*regions, **kwargs):  # type: ignore[no-untyped-def]
+                asked.extend(regions)
+                return original(*regions, **kwargs)
+
+            grid.refresh = record  # type: ignore[method-assign]
+            await pilot.press("right")
+            assert asked and all(
+                region.x == 0 and region.width == grid.outer_size.width for region in asked
+            )
+    finally:
+        graphics.choose("halfcell")
+
+
+async def test_a_closed_stack_under_the_cursor_has_its_first_page_decoded(tmp_path):
+    studio = make_studio(tmp_path / "studio", renders=48)  # 16 pairs, 3 renders each
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.items) == 48)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: len(grid.items) == 16)
+        screen = app.screen
+        members = app.service.stack_members(grid.current, screen.view_spec)
+        assert len(members) == 3 and members[0].id == grid.current.id
+        paths = [app.service.render_path(row) for row in members]
+        await wait_until(pilot, lambda: all(app.service.thumbs.cached(p) for p in paths))
+
+
+def test_thumbnails_are_decoded_at_a_lower_priority(tmp_path: Path):
+    cache = ThumbnailCache(tmp_path / "thumbs", workers=1)
+    try:
+        me = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        worker = cache._pool.submit(
+            lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        ).result(timeout=30)
+        assert worker == min(19, me + 10)
+    finally:
+        cache.close()
+
+
+def test_the_app_asks_glibc_for_two_malloc_arenas():
+    import ctypes.util
+
+    if ctypes.util.find_library("c") is None or os.uname().sysname != "Linux":
+        pytest.skip("glibc's mallopt is a Linux and glibc call")
+    assert limit_malloc_arenas() is True
