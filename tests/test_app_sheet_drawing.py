@@ -142,6 +142,17 @@ async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainte
             assert asked and all(
                 region.x == 0 and region.width == grid.outer_size.width for region in asked
             )
+            # A toast over the lower lines cuts their writing before the pictures at their
+            # ends: once it is gone, the sheet is drawn whole again.
+            full: list[bool] = []
+            grid.refresh = lambda *regions, **kw: (
+                full.append(not regions)
+                or original(  # type: ignore[method-assign]
+                    *regions, **kw
+                )
+            )
+            app.notify("a toast", timeout=0.2)
+            await wait_until(pilot, lambda: any(full), timeout=20)
     finally:
         graphics.choose("halfcell")
 

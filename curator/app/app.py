@@ -9,6 +9,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..service import Changes, StudioService
@@ -69,6 +70,31 @@ class CuratorApp(App[None]):
         self.read_only_reason = service.read_only_reason
 
     # ----------------------------------------------------------------- lifecycle
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification; with sixel pictures, the contact sheet is drawn whole again
+        once the toast is gone. A toast over the sheet's lower lines cuts Textual's writing of
+        those lines before their ends, where each line carries its pictures (sixel data is
+        drawn over blank cells): without this the pictures beside the toast would stay blank."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if picture.painter_kind() == "sixel":
+            shown = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+            self.set_timer(shown + 0.3, self._repaint_sheets)
+
+    def _repaint_sheets(self) -> None:
+        from .widgets.contact_sheet import ContactSheet
+
+        for screen in self.screen_stack:
+            for sheet in screen.query(ContactSheet):
+                sheet.refresh()
 
     def on_mount(self) -> None:
         for theme in load_themes():
