@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from rich.color import Color
+from rich.color import Color, ColorType
+from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -22,7 +23,10 @@ from textual.widget import Widget
 from ...service import PictureImage, half_blocks
 
 UPPER_HALF = "▀"
+#: Styles by colour pair and Colors by colour: a few screens of pictures (some 30 MB at most).
+CACHED_STYLES = 80_000
 _STYLES_BY_COLOUR: dict[int, Style] = {}
+_COLOURS: dict[int, Color] = {}
 #: The loupe's last pictures as strips: toggling zoom, before/after or the stack preview
 #: shows one of them again (the image itself is kept, so its id cannot be reused meanwhile).
 RECENT_PICTURES = 6
@@ -84,23 +88,34 @@ class HalfcellPicture(Widget):
 
 def halfcell_strips(image: PictureImage, cells: tuple[int, int]) -> list[Strip]:
     """`image` as `cells[1]` strips of upper-half blocks, `cells[0]` wide (also the contact
-    sheet's tiles). One Style per colour pair is kept and reused: building Styles is most of
-    the cost."""
+    sheet's tiles). One Style per colour pair and one Color per colour are kept and reused:
+    building them is most of the cost (a pan at 100% shows mostly new colours)."""
     styles = _STYLES_BY_COLOUR
+    colour = _colour
+    from_color = Style.from_color
     strips = []
     for row in half_blocks(image, cells):
         segments = []
         for colours in row:
             style = styles.get(colours)
             if style is None:
-                upper, lower = colours >> 24, colours & 0xFFFFFF
-                style = Style(
-                    color=Color.from_rgb(upper >> 16, (upper >> 8) & 255, upper & 255),
-                    bgcolor=Color.from_rgb(lower >> 16, (lower >> 8) & 255, lower & 255),
-                )
-                if len(styles) > 50_000:  # a few screens of pictures; some 20 MB
+                style = from_color(colour(colours >> 24), colour(colours & 0xFFFFFF))
+                if len(styles) > CACHED_STYLES:
                     styles.clear()
                 styles[colours] = style
             segments.append(Segment(UPPER_HALF, style))
         strips.append(Strip(segments, cells[0]))
     return strips
+
+
+def _colour(value: int) -> Color:
+    """A truecolor Color for 0xRRGGBB, made directly (Color.from_rgb formats a triplet's hex
+    through three calls, a third of a pan's time)."""
+    found = _COLOURS.get(value)
+    if found is None:
+        triplet = ColorTriplet(value >> 16, (value >> 8) & 255, value & 255)
+        found = Color(f"#{value:06x}", ColorType.TRUECOLOR, triplet=triplet)
+        if len(_COLOURS) > CACHED_STYLES:
+            _COLOURS.clear()
+        _COLOURS[value] = found
+    return found
