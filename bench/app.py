@@ -2,7 +2,8 @@
 reaching its tile, resident memory.
 
 The studio holds N small real PNGs with sidecars (made once, reused: --studio keeps it). The app
-runs headless through Textual's pilot with the half-cell renderer, so what is timed is the app's
+runs headless through Textual's pilot with half-cell pictures (or `--graphics sixel`: sixel data
+made and written into the screen's lines, as for xterm), so what is timed is the app's
 own work (catalog, view, layout, widgets, thumbnails), not a terminal's drawing. "Warm" means the
 catalog has been scanned and the thumbnail cache on disk holds the first screen's thumbnails.
 Keystroke latency is measured from posting the key event to the app until the compositor
@@ -10,6 +11,7 @@ hands the updated screen to the display (App._display, hooked); `pilot.press` is
 it because its own waits for idleness cost about 130 ms a key here.
 
     python bench/app.py [--renders 10000] [--studio /tmp/bench-app-studio] [--keys 200]
+        [--graphics halfcell|sixel]
 """
 
 from __future__ import annotations
@@ -257,7 +259,12 @@ def main() -> int:
     parser.add_argument("--renders", type=int, default=10_000)
     parser.add_argument("--studio", type=Path, default=Path("/tmp/bench-app-studio"))
     parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument(
+        "--graphics", choices=("halfcell", "sixel"), default="halfcell",
+        help="sixel: the app's own work for sixel pictures (encoding included), not xterm's",
+    )  # fmt: skip
     args = parser.parse_args()
+    graphics.choose(args.graphics)
     studio = build_studio(args.studio, args.renders)
     # Warm: the catalog scanned and the first screen's thumbnails on disk.
     with Catalog(studio) as catalog:
@@ -269,7 +276,7 @@ def main() -> int:
     results = asyncio.run(measure(studio, args.keys))
     print(
         f"\n# curator app, {date.today()}, {results.pop('renders'):.0f} renders, "
-        f"{SIZE[0]}x{SIZE[1]} cells, half-cell renderer, warm cache"
+        f"{SIZE[0]}x{SIZE[1]} cells, {args.graphics} pictures, warm cache"
     )
     for key, value in results.items():
         print(f"{key}: {value:.3f}")

@@ -214,3 +214,41 @@ async def test_zooming_shows_the_overview(studio):
         assert shown[0] is not None and shown[2][0] == "overview"
         await pilot.press("z")
         assert not overview.display
+
+
+async def test_a_pan_step_reuses_the_lines_drawn_and_draws_the_same_picture(tmp_path):
+    """At 100% a pan cuts the lines still on screen from those drawn and builds only the band
+    uncovered; what it shows is what drawing the whole view would show."""
+    from curator.app.widgets.halfcell import HalfcellPicture, halfcell_strips
+
+    from .studio_factory import add_renders
+
+    studio = make_studio(tmp_path / "studio", renders=0)
+    add_renders(studio, 1, size=768)  # larger than the pane at 100%: room to pan
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        loupe = app.screen
+        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        render = loupe.query_one("#render", Picture)
+        widget = render.image_widget
+        assert isinstance(widget, HalfcellPicture)
+        await pilot.press("z")
+        await wait_until(pilot, lambda: widget._lines is not None, timeout=20)
+        moved: list[tuple[int, int]] = []
+        original = widget.show_moved
+
+        def spy(image, dx, dy):  # type: ignore[no-untyped-def]
+            moved.append((dx, dy))
+            original(image, dx, dy)
+
+        widget.show_moved = spy  # type: ignore[method-assign]
+        for key in ("L", "J", "H", "K"):
+            await pilot.press(key)
+            await pilot.pause()
+            lines = widget._lines
+            assert lines is not None
+            size = widget.content_size
+            whole = halfcell_strips(widget.image, (size.width, size.height))
+            assert [list(line) for line in lines] == [list(line) for line in whole]
+        assert moved and all(step != (0, 0) for step in moved)  # reused where it could be

@@ -190,3 +190,21 @@ def test_the_app_asks_glibc_for_two_malloc_arenas():
     if ctypes.util.find_library("c") is None or os.uname().sysname != "Linux":
         pytest.skip("glibc's mallopt is a Linux and glibc call")
     assert limit_malloc_arenas() is True
+
+
+def test_a_renderable_s_picture_becomes_tile_lines(monkeypatch):
+    """Kitty's pictures come through textual-image's renderable (its placeholders are text):
+    the same path, tried with its plain-text renderable, gives lines of the tile's size."""
+    from PIL import Image
+    from rich.console import Console
+    from textual_image.renderable.unicode import Image as UnicodeRenderable
+
+    from curator.app.widgets.tile_painting import PicturePainter
+
+    monkeypatch.setattr(graphics, "renderable_class", lambda: UnicodeRenderable)
+    painter = PicturePainter(Console(width=80, color_system="truecolor"))
+    painter.kind = "renderable"
+    picture = Image.new("RGB", (230, 180), (200, 40, 40))
+    lines = painter.lines(picture, "key", (23, 9), background=None)  # type: ignore[arg-type]
+    assert len(lines) == 9 and all(line.cell_length == 23 for line in lines)
+    assert painter.lines(picture, "key", (23, 9), background=None) is lines  # type: ignore[arg-type]

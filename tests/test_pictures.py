@@ -40,3 +40,20 @@ def test_fit_scale_and_the_widget_s_own_grid():
     assert fit_scale((2000, 1000), (500, 400)) == 0.25
     view = zoomed(gradient(64, 64), (10, 20), 1.0, (0.5, 0.5), (0, 0, 0), shown_as=(100, 200))
     assert view.size == (100, 200)
+
+
+def test_a_pan_step_is_recognised_as_the_last_view_moved():
+    from curator.service import moved_by, panned_centre
+
+    image = gradient(2048, 1536)
+    box, zoom = (96, 92), 1.0
+    before = zoomed(image, box, zoom, (0.5, 0.5), (0, 0, 0))
+    centre = panned_centre((0.5, 0.5), (1, 0), image.size, box, zoom)
+    after = zoomed(image, box, zoom, centre, (0, 0, 0))
+    dx = round((centre[0] - 0.5) * image.width * zoom)
+    assert dx > 0 and moved_by(before, after, (dx, 0))
+    assert not moved_by(before, after, (dx + 1, 0))  # checked on the pixels, not trusted
+    # At the render's edge the view is clamped: not the requested move.
+    edge = zoomed(image, box, zoom, (1.0, 0.5), (0, 0, 0))
+    further = zoomed(image, box, zoom, (1.2, 0.5), (0, 0, 0))
+    assert not moved_by(edge, further, (round(0.2 * image.width), 0))

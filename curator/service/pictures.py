@@ -105,9 +105,11 @@ def panned_centre(
     zoom: float,
 ) -> tuple[float, float]:
     """The view centre moved PAN_STEP of the view (a box of `box` display pixels at `zoom`)
-    in `direction`; not clamped (the view is, when drawn)."""
-    step_x = PAN_STEP * box[0] / zoom / image_size[0]
-    step_y = PAN_STEP * box[1] / zoom / image_size[1]
+    in `direction`; not clamped (the view is, when drawn). The step is a whole, even number of
+    display pixels (half-cell rows are two pixels), so that the view moves by whole cells and
+    what was drawn can be reused."""
+    step_x = 2 * max(1, round(PAN_STEP * box[0] / 2)) / zoom / image_size[0]
+    step_y = 2 * max(1, round(PAN_STEP * box[1] / 2)) / zoom / image_size[1]
     return (centre[0] + direction[0] * step_x, centre[1] + direction[1] * step_y)
 
 
@@ -150,6 +152,23 @@ def zoomed(
         # The widget's own pixel grid (half-cell: each 1x2 block of the view becomes a cell).
         canvas = canvas.resize(shown_as, Image.Resampling.NEAREST)
     return canvas
+
+
+def moved_by(old: Image.Image, new: Image.Image, shift: tuple[int, int]) -> bool:
+    """Whether `new` shows `old` moved by `shift` pixels (new's pixel (x, y) is old's
+    (x + dx, y + dy)) wherever the two overlap: a pan step then reuses what it can of the last
+    picture drawn. Checked on the pixels, so a view clamped at the render's edge, or any
+    rounding, falls back to drawing the whole picture."""
+    dx, dy = shift
+    if old.size != new.size or old.mode != new.mode or abs(dx) >= old.width:
+        return False
+    if abs(dy) >= old.height:
+        return False
+    width, height = old.size
+    x0, x1 = max(0, -dx), min(width, width - dx)
+    y0, y1 = max(0, -dy), min(height, height - dy)
+    before, after = np.asarray(old), np.asarray(new)
+    return bool(np.array_equal(after[y0:y1, x0:x1], before[y0 + dy : y1 + dy, x0 + dx : x1 + dx]))
 
 
 def half_blocks(image: Image.Image, cells: tuple[int, int]) -> list[list[int]]:

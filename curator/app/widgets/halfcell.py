@@ -53,9 +53,47 @@ class HalfcellPicture(Widget):
     def image(self, value: PictureImage | None) -> None:
         if value is self._image:
             return
-        self._image = value
+        old, self._image = self._image, value
         self._lines = None
-        self.refresh(layout=True)
+        # A new picture of the same size (a pan, a zoom step) needs no layout pass.
+        same_size = old is not None and value is not None and old.size == value.size
+        self.refresh(layout=not same_size)
+
+    def show_moved(self, image: PictureImage, dx: int, dy: int) -> None:
+        """Show `image`, which is the picture shown now moved by (dx, dy) cells (a pan step:
+        the caller checked the pixels): the lines still on screen are cut from the strips
+        drawn, and only the band uncovered is built (a tenth of a pan's picture, not all)."""
+        size = self._built_for
+        old = self._lines
+        if old is None or self._image is None or image.size != self._image.size:
+            self.image = image
+            return
+        width, height = size.width, size.height
+        if not width or not height or abs(dx) >= width or abs(dy) >= height:
+            self.image = image
+            return
+        keep_x0, keep_x1 = max(0, dx), min(width, width + dx)  # old columns kept
+        band_x0, band_x1 = (keep_x1 - keep_x0, width) if dx > 0 else (0, -dx)
+        band = None
+        if dx:
+            uncovered = image.crop((band_x0, 0, band_x1, 2 * height))
+            band = halfcell_strips(uncovered, (band_x1 - band_x0, height))
+        lines = []
+        for y in range(height):
+            source = y + dy
+            if not 0 <= source < height:
+                row = image.crop((0, 2 * y, width, 2 * y + 2))
+                lines.append(halfcell_strips(row, (width, 1))[0])
+                continue
+            kept = old[source].crop(keep_x0, keep_x1)
+            if band is None:
+                lines.append(kept)
+            elif dx > 0:
+                lines.append(Strip.join([kept, band[y]]))
+            else:
+                lines.append(Strip.join([band[y], kept]))
+        self._image, self._lines = image, lines
+        self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return self._image.width if self._image is not None else 0

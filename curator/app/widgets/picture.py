@@ -19,7 +19,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...service import PictureImage, fit_scale, letterbox, zoomed
+from ...service import PictureImage, fit_scale, letterbox, moved_by, zoomed
+from .halfcell import HalfcellPicture
 
 MODES = ("auto", "kitty", "sixel", "halfcell", "none")
 DEFAULT_CELL = (10, 20)
@@ -173,6 +174,10 @@ def show_fitted(
     setattr(widget, "image", letterbox(image, key, size, background))  # noqa: B010
 
 
+#: A picture, its zoom and centre, and the view of it drawn then.
+LastView = tuple[PictureImage, "float | None", tuple[float, float], PictureImage]
+
+
 class Picture(Vertical):
     """An image (real pixels when graphics allow) or a message in its place.
 
@@ -195,6 +200,8 @@ class Picture(Vertical):
         self.zoom: float | None = None
         #: The point of the image at the centre of the view (fractions of its size).
         self.centre = (0.5, 0.5)
+        #: The last zoomed view: (picture, zoom, centre, view image), for a pan's reuse.
+        self._last_view: LastView | None = None
 
     def box_pixels(self) -> tuple[int, int]:
         """The box in display pixels (what 100% is measured against)."""
@@ -222,6 +229,19 @@ class Picture(Vertical):
         self._wanted = (image, message, key)
         self._apply()
 
+    def _moved_cells(self, image: PictureImage, view: PictureImage) -> tuple[int, int] | None:
+        """The whole cells by which `view` moved from the last view of the same picture at the
+        same zoom (a pan step), if it is exactly that picture moved; else None."""
+        last = self._last_view
+        if last is None or last[0] is not image or last[1] != self.zoom or self.zoom is None:
+            return None
+        cell_w, cell_h = display_pixels()
+        dx = round((self.centre[0] - last[2][0]) * image.width * self.zoom)
+        dy = round((self.centre[1] - last[2][1]) * image.height * self.zoom)
+        cells = (round(dx / cell_w), round(dy / cell_h))
+        shift = (cells[0] * cell_w, cells[1] * cell_h)
+        return cells if cells != (0, 0) and moved_by(last[3], view, shift) else None
+
     def on_resize(self) -> None:
         self._apply()
 
@@ -241,7 +261,12 @@ class Picture(Vertical):
             else:
                 view = zoomed(image, self.box_pixels(), self.zoom, self.centre, background)
                 _size_widget(self.image_widget, (size.width, size.height))
-                setattr(self.image_widget, "image", view)  # noqa: B010
+                moved = self._moved_cells(image, view)
+                if moved is not None and isinstance(self.image_widget, HalfcellPicture):
+                    self.image_widget.show_moved(view, *moved)
+                else:
+                    setattr(self.image_widget, "image", view)  # noqa: B010
+                self._last_view = (image, self.zoom, self.centre, view)
             self.image_widget.display = True
             self.message.display = False
             return
