@@ -131,8 +131,13 @@ def test_coarse_to_fine_runs_through_its_levels(renderer, tiny, cat, starry):
 
 
 def test_automatic_schedule_spends_num_iterations_at_the_final_size(tiny):
-    """neural-style's meaning of --num-iterations; levels of half the size below, each with as
-    many iterations, down to the first at or below 512 px."""
+    """neural-style's meaning of --num-iterations. From the preview's start, one level (lower
+    ones measured slower); from the content or noise, levels of half the size below, each with
+    as many iterations, down to the first at or below 512 px."""
+    assert tiny.init == "preview"
+    assert tiny.replace(image_size=1024, num_iterations=100).levels() == ((1024, 100),)
+    assert tiny.replace(image_size=4096, num_iterations=50).levels() == ((4096, 50),)
+    tiny = tiny.replace(init="content")
     assert tiny.replace(image_size=512, num_iterations=100).levels() == ((512, 100),)
     assert tiny.replace(image_size=384).levels() == ((384, 20),)
     assert tiny.replace(image_size=1024, num_iterations=100).levels() == ((512, 100), (1024, 100))
@@ -145,6 +150,7 @@ def test_automatic_schedule_spends_num_iterations_at_the_final_size(tiny):
 
 
 def test_scales_override_the_automatic_schedule(tiny):
+    tiny = tiny.replace(init="random")
     given = tiny.replace(image_size=1024, num_iterations=100, scales="256:30,1024:10")
     assert given.levels() == ((256, 30), (1024, 10))
     assert tiny.replace(image_size=1024, num_iterations=100, scales="auto").levels() == (
@@ -166,7 +172,7 @@ def test_the_sidecar_records_the_schedule_and_each_level_s_time(
     import stylecore.settings
 
     monkeypatch.setattr(stylecore.settings, "PYRAMID_THRESHOLD", 40)
-    settings = tiny.replace(num_iterations=4)
+    settings = tiny.replace(num_iterations=4, init="content")
     assert settings.levels() == ((32, 4), (64, 4))
     sidecar = renderer.render(request(cat, starry, settings=settings)).sidecar()
     assert sidecar["schedule"] == "automatic"

@@ -32,7 +32,8 @@ def test_default_presets(tmp_path):
     assert config.preset("final").num_iterations == 100
     assert config.preset("final").levels() == ((512, 100),)
     assert config.preset("final").init == "preview"
-    assert config.preset("print").levels() == ((512, 100), (1024, 100))  # coarse-to-fine
+    assert config.preset("print").levels() == ((1024, 100),)  # from the preview: one level
+    assert config.preset("print").replace(init="content").levels() == ((512, 100), (1024, 100))
     assert config.preset(None) == config.preset("final")
 
 

@@ -49,7 +49,8 @@ num_iterations = 200
 image_size = 512      # beat neural-style's 300 (bench/RESULTS.md, "Time to quality")
 num_iterations = 100
 
-[presets.print]       # coarse-to-fine: 512 px x 100 steps, then 1024 px x 100 steps
+[presets.print]       # 1024 px x 100 steps from the preview's start (from the content,
+                      # 512 px x 100 first: coarse-to-fine)
 image_size = 1024
 num_iterations = 100
 # neural-style's own run: init = "random" (or "content"), scales = "single",
