@@ -201,7 +201,6 @@ class ContactSheet(Widget, can_focus=True):
         self._groups: Sequence[Group] = ()
         #: Stack badges by render id (see filtering.Group.stacks).
         self.badges: dict[int, str] = {}
-        self._grouped = False
         self._row_of_item: dict[int, int] = {}
         #: What each line of the sheet shows: (layout row, line within it), from `top` down.
         self._screen_lines: list[tuple[int, int]] = []
@@ -273,7 +272,6 @@ class ContactSheet(Widget, can_focus=True):
         old_cursor, old_top = self.cursor, self.top
         old_screen_row = self._row_of_item.get(old_cursor, 0) - old_top
         self._groups = groups
-        self._grouped = any(group.title for group in groups)
         self.badges = {key: value for group in groups for key, value in group.stacks.items()}
         self.items = [row for group in groups for row in group.rows]
         self.index_of = {row.id: index for index, row in enumerate(self.items)}

@@ -233,13 +233,13 @@ def paint_tile(
     else:
         assert thumb is not None and not isinstance(thumb, ThumbError)
         cell_w, cell_h = graphics.display_pixels()
-        key = (row.file, row.mtime_ns, marked, rejected)
+        behind = look.background(marked)  # the theme's: a new theme letterboxes anew
+        key = (row.file, row.mtime_ns, rejected, behind)
         picture = letterbox(
-            thumb, (row.file, row.mtime_ns), (inner * cell_w, image_rows * cell_h),
-            look.background(marked),
-        )  # fmt: skip
+            thumb, (row.file, row.mtime_ns), (inner * cell_w, image_rows * cell_h), behind
+        )
         if rejected:
-            picture = dimmed(picture, look.background(marked), REJECT_DIM, key)
+            picture = dimmed(picture, behind, REJECT_DIM, key)
         body = painter.lines(picture, key, (inner, image_rows), background)
         if painter.kind == "sixel":
             overlay = SixelOverlay(1, 1, inner, image_rows, picture, key)
