@@ -47,6 +47,19 @@ def line_colours(grid, y: int, start: int, stop: int) -> set[tuple[int, int, int
     return colours
 
 
+def record_refreshes(grid) -> list[tuple[Region, ...]]:
+    """Each refresh the sheet asks for from now on: its regions (none: the whole sheet)."""
+    calls: list[tuple[Region, ...]] = []
+    original = grid.refresh
+
+    def record(*regions, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(regions)
+        return original(*regions, **kwargs)
+
+    grid.refresh = record
+    return calls
+
+
 async def test_one_widget_draws_every_tile_with_its_state(studio):
     app = make_app(studio)
     async with app.run_test(size=SIZE) as pilot:
@@ -81,21 +94,17 @@ async def test_a_rating_repaints_the_caption_alone_and_a_move_two_tiles(studio):
         )
         await pilot.pause()  # the last thumbnails' repaints asked for
         await pilot.pause()
-        asked: list[Region] = []
-        original = grid.refresh
-
-        def record(*regions, **kwargs):  # type: ignore[no-untyped-def]
-            asked.extend(regions)
-            return original(*regions, **kwargs)
-
-        grid.refresh = record  # type: ignore[method-assign]
+        calls = record_refreshes(grid)
         await pilot.press("3")
         tile = grid.visible_tiles()[0]
         assert "★★★··" in tile.caption
         gutter = grid.styles.gutter
-        assert asked == [Region(gutter.left, gutter.top + tile.region.bottom - 3, 26, 2)]
-        asked.clear()
+        assert [r for call in calls for r in call] == [
+            Region(gutter.left, gutter.top + tile.region.bottom - 3, 26, 2)
+        ]
+        calls.clear()
         await pilot.press("right")
+        asked = [region for call in calls for region in call]
         assert len(asked) == 2 and all(region.height == grid.tile.height for region in asked)
 
 
@@ -130,29 +139,17 @@ async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainte
             assert tile_lines(grid, first)[1].strip("┃ ") == ""  # blank cells under it
             # A partly changed line would be cut at its end by Textual, losing the pictures
             # on it: a move repaints whole lines.
-            asked: list[Region] = []
-            original = grid.refresh
-
-            def record(*regions, **kwargs):  # type: ignore[no-untyped-def]
-                asked.extend(regions)
-                return original(*regions, **kwargs)
-
-            grid.refresh = record  # type: ignore[method-assign]
+            calls = record_refreshes(grid)
             await pilot.press("right")
+            asked = [region for call in calls for region in call]
             assert asked and all(
                 region.x == 0 and region.width == grid.outer_size.width for region in asked
             )
             # A toast over the lower lines cuts their writing before the pictures at their
             # ends: once it is gone, the sheet is drawn whole again.
-            full: list[bool] = []
-            grid.refresh = lambda *regions, **kw: (
-                full.append(not regions)
-                or original(  # type: ignore[method-assign]
-                    *regions, **kw
-                )
-            )
+            calls.clear()
             app.notify("a toast", timeout=0.2)
-            await wait_until(pilot, lambda: any(full), timeout=20)
+            await wait_until(pilot, lambda: any(not call for call in calls), timeout=20)
     finally:
         graphics.choose("halfcell")
 
