@@ -252,3 +252,105 @@ async def test_a_pan_step_reuses_the_lines_drawn_and_draws_the_same_picture(tmp_
             whole = halfcell_strips(widget.image, (size.width, size.height))
             assert [list(line) for line in lines] == [list(line) for line in whole]
         assert moved and all(step != (0, 0) for step in moved)  # reused where it could be
+
+
+def sixel_screen(widget) -> tuple[dict[tuple[int, int], tuple[int, int, int] | None], int]:
+    """What the widget's lines draw by sixel, decoded: {(x, y) in widget pixels: colour},
+    and how many sixel pictures that took."""
+    import re
+
+    from .sixel_decoder import decode
+
+    cell_w, cell_h = graphics.cell_pixels()
+    region = widget.region
+    lines = widget.render_lines(widget.region.reset_offset)
+    drawn: dict[tuple[int, int], tuple[int, int, int] | None] = {}
+    pictures = 0
+    for line in lines:
+        text = "".join(segment.text for segment in line)
+        for match in re.finditer(r"\x1b\[(\d+);(\d+)H(\x1bP.*?\x1b\\)", text):
+            row, column = int(match[1]) - 1 - region.y, int(match[2]) - 1 - region.x
+            pictures += 1
+            for y, pixels in enumerate(decode(match[3])):
+                for x, colour in enumerate(pixels):
+                    drawn[(column * cell_w + x, row * cell_h + y)] = colour
+    return drawn, pictures
+
+
+def assert_draws(widget, view) -> None:
+    """Every pixel of `view` drawn once, in its colour to within quantisation."""
+    import numpy as np
+
+    drawn, _ = sixel_screen(widget)
+    assert len(drawn) == view.width * view.height and None not in drawn.values()
+    shown = np.zeros((view.height, view.width, 3), np.int32)
+    for (x, y), colour in drawn.items():
+        shown[y, x] = colour
+    expected = np.asarray(view, dtype=np.int32) * 100 // 255
+    assert np.abs(shown - expected).mean() < 2  # percent
+
+
+async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_uncovers(
+    tmp_path, monkeypatch
+):
+    """On a sixel terminal the view at 100% is drawn as blocks a pan step in size; a pan step
+    sends the blocks still shown again from their data and encodes only the uncovered ones;
+    together they draw the view, pixel for pixel."""
+    from curator.app.widgets import sixel_picture
+    from curator.app.widgets.sixel_picture import SixelPicture
+
+    from .studio_factory import add_renders
+
+    studio = make_studio(tmp_path / "studio", renders=0)
+    add_renders(studio, 1, size=1200)  # larger than the pane at 100%: room to pan
+    encoded: list[tuple[int, int]] = []
+    encode = sixel_picture.sixel_data
+
+    def counting(image):  # type: ignore[no-untyped-def]
+        encoded.append(image.size)
+        return encode(image)
+
+    monkeypatch.setattr(sixel_picture, "sixel_data", counting)
+    graphics.choose("sixel")
+    try:
+        app = make_app(studio)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter")
+            loupe = app.screen
+            await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+            render = loupe.query_one("#render", Picture)
+            widget = render.image_widget
+            assert isinstance(widget, SixelPicture)
+            await pilot.press("z")
+            await pilot.pause()
+            blocks = widget._blocks()
+            assert 9 <= len(blocks) <= 25  # about 4 x 4: a quarter of the view each way
+            cell_w, cell_h = graphics.cell_pixels()
+            block_sizes = {(block.width * cell_w, block.height * cell_h) for block in blocks}
+            view = render._last_view[3]
+            assert_draws(widget, view)
+            assert sixel_screen(widget)[1] == len(blocks)
+            for key in ("L", "J", "H", "K"):
+                encoded.clear()
+                await pilot.press(key)
+                await pilot.pause()
+                view = render._last_view[3]
+                assert widget.image is view
+                assert_draws(widget, view)
+                across = len({block.x for block in blocks})
+                down = len({block.y for block in blocks})
+                # One column or row of blocks uncovered; K comes back to the first view,
+                # whose blocks are kept.
+                uncovered = {"L": down, "J": across, "H": down, "K": 0}[key]
+                ours = [size for size in encoded if size in block_sizes]  # not the overview's
+                assert len(ours) == uncovered, key
+            # Back to fit and to 100% again: the view was seen, its blocks are kept.
+            await pilot.press("z")
+            await pilot.pause()
+            encoded.clear()
+            await pilot.press("z")
+            await pilot.pause()
+            widget.render_lines(widget.region.reset_offset)
+            assert [size for size in encoded if size in block_sizes] == []
+    finally:
+        graphics.choose("halfcell")

@@ -109,11 +109,11 @@ async def test_a_rating_repaints_the_caption_alone_and_a_move_two_tiles(studio):
 
 
 async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainted(studio):
-    from textual_image.widget import SixelImage
+    from curator.app.widgets.sixel_picture import SixelPicture
 
     graphics.choose("sixel")
     try:
-        assert graphics.image_class() is SixelImage and graphics.painter_kind() == "sixel"
+        assert graphics.image_class() is SixelPicture and graphics.painter_kind() == "sixel"
         app = make_app(studio)
         async with app.run_test(size=SIZE) as pilot:
             grid = sheet(app)

@@ -53,10 +53,13 @@ from .pictures import (
     moved_by,
     next_zoom,
     overview,
+    pan_cells,
+    pan_view_cells,
     panned_centre,
     survey_grid,
     zoomed,
 )
+from .sixel import sixel_data
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -113,8 +116,11 @@ __all__ = [
     "moved_by",
     "next_zoom",
     "overview",
+    "pan_cells",
+    "pan_view_cells",
     "panned_centre",
     "parse_filter",
+    "sixel_data",
     "stack_key",
     "survey_grid",
     "toggle_chip",

@@ -16,6 +16,9 @@ from PIL import Image, ImageDraw
 FIT_CACHE = 240
 
 _FITTED: OrderedDict[tuple[object, ...], Image.Image] = OrderedDict()
+#: Zoomed views kept (a few screens of the loupe and compare's panels).
+VIEW_CACHE = 8
+_VIEWS: OrderedDict[tuple[object, ...], Image.Image] = OrderedDict()
 
 
 def letterbox(
@@ -97,19 +100,32 @@ def next_zoom(zoom: float | None) -> float:
     return ZOOMS[(ZOOMS.index(zoom) + 1) % len(ZOOMS)] if zoom in ZOOMS else ZOOMS[0]
 
 
+def pan_cells(cells: int) -> int:
+    """A pan step along an axis of `cells` cells: PAN_STEP of it, in whole cells (a sixel
+    picture is cut into blocks of this size, so a step reuses all the blocks still shown)."""
+    return max(1, round(PAN_STEP * cells))
+
+
+def pan_view_cells(cells: int) -> int:
+    """The most cells up to `cells` that whole pan steps span (a quarter of the view: the
+    view loses at most three cells), so that a pan uncovers whole blocks of a sixel view."""
+    steps = round(1 / PAN_STEP)
+    return cells - cells % steps if cells >= steps else cells
+
+
 def panned_centre(
     centre: tuple[float, float],
     direction: tuple[int, int],
     image_size: tuple[int, int],
     box: tuple[int, int],
     zoom: float,
+    cell: tuple[int, int] = (1, 2),
 ) -> tuple[float, float]:
-    """The view centre moved PAN_STEP of the view (a box of `box` display pixels at `zoom`)
-    in `direction`; not clamped (the view is, when drawn). The step is a whole, even number of
-    display pixels (half-cell rows are two pixels), so that the view moves by whole cells and
-    what was drawn can be reused."""
-    step_x = 2 * max(1, round(PAN_STEP * box[0] / 2)) / zoom / image_size[0]
-    step_y = 2 * max(1, round(PAN_STEP * box[1] / 2)) / zoom / image_size[1]
+    """The view centre moved PAN_STEP of the view (a box of `box` display pixels at `zoom`,
+    `cell` display pixels a cell: 1 x 2 for half cells) in `direction`; not clamped (the view
+    is, when drawn). The step is a whole number of cells, so that what was drawn is reused."""
+    step_x = pan_cells(box[0] // cell[0]) * cell[0] / zoom / image_size[0]
+    step_y = pan_cells(box[1] // cell[1]) * cell[1] / zoom / image_size[1]
     return (centre[0] + direction[0] * step_x, centre[1] + direction[1] * step_y)
 
 
@@ -120,15 +136,29 @@ def zoomed(
     centre: tuple[float, float],
     background: tuple[int, int, int],
     shown_as: tuple[int, int] | None = None,
+    key: object = None,
 ) -> Image.Image:
     """The part of `image` a box of `size` px shows at `scale` (1 = one image pixel per
     display pixel) around `centre` (fractions of the image), on a canvas of exactly `size`.
 
     Only the visible part is cropped and resized, so panning a 4096 px render costs what a
     box-sized picture costs. Enlarged pixels stay square and sharp (nearest neighbour): at
-    200% the artist sees the render's own pixels, not an interpolation of them.
+    200% the artist sees the render's own pixels, not an interpolation of them. With a `key`
+    (the picture's identity) the last few views are kept and the same view is the same image
+    again: toggling zoom back to a place seen finds its drawing cached too.
     """
     size = (max(1, size[0]), max(1, size[1]))
+    if key is not None:
+        cache_key = (key, size, scale, centre, background, shown_as)
+        found = _VIEWS.get(cache_key)
+        if found is not None:
+            _VIEWS.move_to_end(cache_key)
+            return found
+        view = zoomed(image, size, scale, centre, background, shown_as)
+        _VIEWS[cache_key] = view
+        while len(_VIEWS) > VIEW_CACHE:
+            _VIEWS.popitem(last=False)
+        return view
     cx, cy = clamp_centre(image.size, size, scale, centre)
     view_w, view_h = size[0] / scale, size[1] / scale
     left = cx * image.width - view_w / 2

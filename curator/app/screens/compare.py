@@ -203,7 +203,9 @@ class CompareScreen(RatingScreen):
         if self.zoom is None or panel.image is None:
             return
         box = panel.picture.box_pixels()
-        x, y = panned_centre(self.centre, (dx, dy), panel.image.size, box, self.zoom)
+        x, y = panned_centre(
+            self.centre, (dx, dy), panel.image.size, box, self.zoom, display_pixels()
+        )
         self.centre = (min(1.0, max(0.0, x)), min(1.0, max(0.0, y)))
         self._redraw()
 

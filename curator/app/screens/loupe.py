@@ -27,7 +27,7 @@ from ...service import (
 )
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.filmstrip import Filmstrip
-from ..widgets.picture import Picture
+from ..widgets.picture import Picture, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 from .zooming import ZOOM_BINDINGS
 
@@ -368,7 +368,9 @@ class LoupeScreen(RatingScreen):
         if self.zoom is None or image is None:
             return
         box = self.query_one("#render", Picture).box_pixels()
-        self.centre = panned_centre(self.centre, (dx, dy), image.size, box, self.zoom)
+        self.centre = panned_centre(
+            self.centre, (dx, dy), image.size, box, self.zoom, display_pixels()
+        )
         self._redraw_render()
 
     def action_before_after(self) -> None:

@@ -19,8 +19,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...service import PictureImage, fit_scale, letterbox, moved_by, zoomed
+from ...service import PictureImage, fit_scale, letterbox, moved_by, pan_view_cells, zoomed
 from .halfcell import HalfcellPicture
+from .sixel_picture import SixelPicture
 
 MODES = ("auto", "kitty", "sixel", "halfcell", "none")
 DEFAULT_CELL = (10, 20)
@@ -51,13 +52,17 @@ def choose(mode: str = "auto") -> ImageWidgetClass | None:
         return HalfcellPicture
     from textual_image import widget
 
+    from .sixel_picture import SixelPicture
+
     detected: object = widget.Image
     if mode == "auto" and detected is widget.HalfcellImage:  # no graphics protocol (tmux)
         return choose("halfcell")
+    if mode == "auto" and detected is widget.SixelImage:  # ours: encodes in blocks, quickly
+        return choose("sixel")
     classes: dict[str, ImageWidgetClass] = {
         "auto": widget.Image,
         "kitty": widget.TGPImage,
-        "sixel": widget.SixelImage,
+        "sixel": SixelPicture,
     }
     _chosen["class"] = classes[mode]
     _chosen["mode"] = mode
@@ -91,22 +96,12 @@ def painter_kind() -> str:
         return "none"
     if mode() == "halfcell":
         return "halfcell"
-    from textual_image.widget import SixelImage
-
-    return "sixel" if cls is SixelImage else "renderable"
+    return "sixel" if mode() == "sixel" else "renderable"
 
 
 def renderable_class() -> Any:
     """textual-image's Rich renderable behind the chosen widget class (kitty, unicode...)."""
     return getattr(image_class(), "_Renderable")  # noqa: B009 (set by textual-image per class)
-
-
-def sixel_data(image: PictureImage) -> str:
-    """`image` as sixel data, by textual-image's encoder (the one its sixel widget uses)."""
-    from textual_image._sixel import image_to_sixels
-
-    data: str = image_to_sixels(image)
-    return data
 
 
 def cell_pixels() -> tuple[int, int]:
@@ -203,10 +198,19 @@ class Picture(Vertical):
         #: The last zoomed view: (picture, zoom, centre, view image), for a pan's reuse.
         self._last_view: LastView | None = None
 
+    def view_cells(self) -> tuple[int, int]:
+        """The cells the picture may fill: the whole box; zoomed on a sixel terminal, whole
+        pan steps of it (a pan then uncovers whole blocks: `SixelPicture`)."""
+        width, height = self.content_size.width, self.content_size.height
+        if self.zoom is not None and isinstance(self.image_widget, SixelPicture):
+            return pan_view_cells(width), pan_view_cells(height)
+        return width, height
+
     def box_pixels(self) -> tuple[int, int]:
         """The box in display pixels (what 100% is measured against)."""
         cell_w, cell_h = display_pixels()
-        return self.content_size.width * cell_w, self.content_size.height * cell_h
+        width, height = self.view_cells()
+        return width * cell_w, height * cell_h
 
     def scale_shown(self) -> float | None:
         """The scale the picture is shown at now (the fit scale when fitted)."""
@@ -259,10 +263,15 @@ class Picture(Vertical):
                     (size.width, size.height), background,
                 )  # fmt: skip
             else:
-                view = zoomed(image, self.box_pixels(), self.zoom, self.centre, background)
-                _size_widget(self.image_widget, (size.width, size.height))
+                view = zoomed(
+                    image, self.box_pixels(), self.zoom, self.centre, background,
+                    key=None if key is None else (key, id(image)),
+                )  # fmt: skip
+                _size_widget(self.image_widget, self.view_cells())
                 moved = self._moved_cells(image, view)
-                if moved is not None and isinstance(self.image_widget, HalfcellPicture):
+                if moved is not None and isinstance(
+                    self.image_widget, HalfcellPicture | SixelPicture
+                ):
                     self.image_widget.show_moved(view, *moved)
                 else:
                     setattr(self.image_widget, "image", view)  # noqa: B010

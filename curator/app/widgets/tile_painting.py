@@ -26,7 +26,15 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ...service import PictureImage, RenderRow, Thumb, ThumbError, dimmed, letterbox
+from ...service import (
+    PictureImage,
+    RenderRow,
+    Thumb,
+    ThumbError,
+    dimmed,
+    letterbox,
+    sixel_data,
+)
 from . import picture as graphics
 from .halfcell import halfcell_strips
 
@@ -139,7 +147,7 @@ class PicturePainter:
             part = image.crop(
                 (crop.x * cell_w, crop.y * cell_h, crop.right * cell_w, crop.bottom * cell_h)
             )
-            found = graphics.sixel_data(part)
+            found = sixel_data(part)
             self._remember(cache_key, found)
         data: str = found
         return data

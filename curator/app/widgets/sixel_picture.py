@@ -1,0 +1,156 @@
+"""A picture drawn by sixel, in blocks, over blank cells (the loupe's, compare's and filmstrip's
+pictures on a sixel terminal).
+
+textual-image's sixel widget encodes its whole picture again whenever it changes: the loupe at
+100% is about 950 x 920 px at 160x50, and each zoom or pan key cost about 2 s. This widget
+encodes with the service's fast encoder and cuts the picture into blocks a pan step in size
+(`pan_cells`, a quarter of the view each way), each block its own sixel picture at the end of
+the block's last line, with cursor moves there and back (as the contact sheet draws its tiles).
+A pan step then moves the blocks still on screen to their new cells and encodes only the blocks
+it uncovered (`show_moved`); the blocks of the last pictures are kept, so toggling zoom back to
+a view seen is drawn from them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.control import Control
+from rich.segment import Segment
+from textual.dom import NoScreen
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...service import PictureImage, pan_cells, sixel_data
+
+#: The smallest block in cells: each block costs a palette and a call of the encoder.
+MIN_BLOCK = (8, 4)
+#: Blocks kept from recent pictures: a few views of the loupe (16 blocks each) and panels.
+RECENT_BLOCKS = 160
+#: Encoded blocks by (picture, block in cells); the picture is kept with its data, so that
+#: its id is not reused while the entry lives.
+_RECENT: OrderedDict[tuple[int, Region], tuple[PictureImage, str]] = OrderedDict()
+
+
+class SixelPicture(Widget):
+    """A picture exactly its cells' size in pixels (as `Picture` makes them), drawn by sixel."""
+
+    DEFAULT_CSS = "SixelPicture { width: auto; height: auto; }"
+
+    def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self._image: PictureImage | None = None
+        #: Blocks carried over from the last picture by a pan step: block -> sixel data.
+        self._moved: dict[Region, str] = {}
+        self.image = image
+
+    @property
+    def image(self) -> PictureImage | None:
+        return self._image
+
+    @image.setter
+    def image(self, value: PictureImage | None) -> None:
+        if value is self._image:
+            return
+        old, self._image = self._image, value
+        self._moved = {}
+        same_size = old is not None and value is not None and old.size == value.size
+        self.refresh(layout=not same_size)
+
+    def show_moved(self, image: PictureImage, dx: int, dy: int) -> None:
+        """Show `image`, which is the picture shown now moved by (dx, dy) cells (a pan step:
+        the caller checked the pixels): the blocks still on screen are drawn from their data,
+        only the blocks uncovered are encoded."""
+        old = self._image
+        if old is None or image.size != old.size:
+            self.image = image
+            return
+        moved: dict[Region, str] = {}
+        for block in self._blocks():
+            source = block.translate((dx, dy))  # where its content was shown before
+            data = self._moved.get(source) or _cached(old, source)
+            if data is not None:
+                moved[block] = data
+        self._image = image
+        self._moved = moved
+        self.refresh()
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        cell_w, _ = _cell_pixels()
+        return self._image.width // cell_w if self._image is not None else 0
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        _, cell_h = _cell_pixels()
+        return self._image.height // cell_h if self._image is not None else 0
+
+    def _blocks(self) -> list[Region]:
+        """The picture's blocks in cells: a pan step each way (no fewer than MIN_BLOCK cells:
+        a small picture is one block), the last ones cut short."""
+        size = self.content_size
+        width = max(MIN_BLOCK[0], pan_cells(size.width))
+        height = max(MIN_BLOCK[1], pan_cells(size.height))
+        return [
+            Region(x, y, min(width, size.width - x), min(height, size.height - y))
+            for y in range(0, size.height, height)
+            for x in range(0, size.width, width)
+        ]
+
+    def _data(self, block: Region) -> str:
+        """The sixel data of one block (or part of one) of the picture shown."""
+        assert self._image is not None
+        found = self._moved.get(block) or _cached(self._image, block)
+        if found is None:
+            cell_w, cell_h = _cell_pixels()
+            part = self._image.crop(
+                (block.x * cell_w, block.y * cell_h, block.right * cell_w, block.bottom * cell_h)
+            )
+            found = sixel_data(part)
+            _RECENT[(id(self._image), block)] = (self._image, found)
+            while len(_RECENT) > RECENT_BLOCKS:
+                _RECENT.popitem(last=False)
+        return found
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        size = self.content_size
+        style = self.rich_style
+        lines = [Strip.blank(crop.width, style) for _ in range(crop.height)]
+        if self._image is None or not size.width or not size.height:
+            return lines
+        try:
+            if not self.screen.is_active:
+                return lines  # a screen above this one: its cells must not be drawn over
+        except NoScreen:
+            return lines
+        x0, y0 = self.region.x, self.region.y
+        for block in self._blocks():
+            part = block.intersection(crop)
+            if not part.area:
+                continue
+            data = self._data(part)
+            line = part.bottom - 1 - crop.y
+            strip = lines[line]
+            lines[line] = Strip(
+                [
+                    *strip,
+                    Segment(Control.move_to(x0 + part.x, y0 + part.y).segment.text),
+                    Segment(data),
+                    Segment(Control.move_to(x0 + crop.right, y0 + part.bottom - 1).segment.text),
+                ],
+                strip.cell_length,
+            )
+        return lines
+
+
+def _cell_pixels() -> tuple[int, int]:
+    from .picture import cell_pixels  # picture.py chooses this class: imported after it
+
+    return cell_pixels()
+
+
+def _cached(image: PictureImage, block: Region) -> str | None:
+    found = _RECENT.get((id(image), block))
+    if found is None or found[0] is not image:
+        return None
+    _RECENT.move_to_end((id(image), block))
+    return found[1]
