@@ -304,13 +304,13 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
     studio = make_studio(tmp_path / "studio", renders=0)
     add_renders(studio, 1, size=1200)  # larger than the pane at 100%: room to pan
     encoded: list[tuple[int, int]] = []
-    encode = sixel_picture.sixel_data
+    encode = sixel_picture.sixel_data_many
 
-    def counting(image):  # type: ignore[no-untyped-def]
-        encoded.append(image.size)
-        return encode(image)
+    def counting(images):  # type: ignore[no-untyped-def]
+        encoded.extend(image.size for image in images)
+        return encode(images)
 
-    monkeypatch.setattr(sixel_picture, "sixel_data", counting)
+    monkeypatch.setattr(sixel_picture, "sixel_data_many", counting)
     graphics.choose("sixel")
     try:
         app = make_app(studio)

@@ -69,3 +69,11 @@ def test_other_modes_are_drawn_opaque() -> None:
     image = _noise(10, 8, 4).convert("RGBA")
     image.putalpha(0)
     assert decode(sixel_data(image)) == _quantised(image.convert("RGB"))
+
+
+def test_many_pictures_are_encoded_alike_side_by_side() -> None:
+    from curator.service.sixel import sixel_data_many
+
+    pictures = [_noise(30 + n, 20, 7, seed=n) for n in range(6)]
+    assert sixel_data_many(pictures) == [sixel_data(picture) for picture in pictures]
+    assert sixel_data_many([]) == []

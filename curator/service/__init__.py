@@ -59,7 +59,7 @@ from .pictures import (
     survey_grid,
     zoomed,
 )
-from .sixel import sixel_data
+from .sixel import sixel_data, sixel_data_many
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -121,6 +121,7 @@ __all__ = [
     "panned_centre",
     "parse_filter",
     "sixel_data",
+    "sixel_data_many",
     "stack_key",
     "survey_grid",
     "toggle_chip",

@@ -184,6 +184,11 @@ def zoomed(
     return canvas
 
 
+def forget_views() -> None:
+    """Drop the zoomed views kept (benchmarks time views made anew)."""
+    _VIEWS.clear()
+
+
 def moved_by(old: Image.Image, new: Image.Image, shift: tuple[int, int]) -> bool:
     """Whether `new` shows `old` moved by `shift` pixels (new's pixel (x, y) is old's
     (x + dx, y + dy)) wherever the two overlap: a pan step then reuses what it can of the last

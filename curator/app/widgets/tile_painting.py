@@ -33,7 +33,7 @@ from ...service import (
     ThumbError,
     dimmed,
     letterbox,
-    sixel_data,
+    sixel_data_many,
 )
 from . import picture as graphics
 from .halfcell import halfcell_strips
@@ -138,19 +138,27 @@ class PicturePainter:
         rendered = self.console.render_lines(renderable, options, pad=True)
         return [Strip(line, cells[0]) for line in rendered[: cells[1]]]
 
-    def sixel(self, image: PictureImage, key: object, crop: Region) -> str:
-        """Sixel data for the part `crop` (in cells) of a picture made for its box."""
-        cache_key = ("sixel", key, crop)
-        found = self._made.get(cache_key)
-        if found is None:
-            cell_w, cell_h = graphics.cell_pixels()
-            part = image.crop(
+    def sixels(self, wanted: list[tuple[PictureImage, object, Region]]) -> list[str]:
+        """Sixel data for each (picture made for its box, its key, the part of it in cells);
+        those not made before are encoded together, on several cores (a page of new tiles)."""
+        found: list[str | None] = []
+        for _, key, crop in wanted:
+            data = self._made.get(("sixel", key, crop))
+            if data is not None:
+                self._made.move_to_end(("sixel", key, crop))
+            found.append(data)
+        missing = [index for index, data in enumerate(found) if data is None]
+        cell_w, cell_h = graphics.cell_pixels()
+        parts = [
+            image.crop(
                 (crop.x * cell_w, crop.y * cell_h, crop.right * cell_w, crop.bottom * cell_h)
             )
-            found = sixel_data(part)
-            self._remember(cache_key, found)
-        data: str = found
-        return data
+            for image, _, crop in (wanted[index] for index in missing)
+        ]
+        for index, data in zip(missing, sixel_data_many(parts), strict=True):
+            found[index] = data
+            self._remember(("sixel", wanted[index][1], wanted[index][2]), data)
+        return [data or "" for data in found]
 
     def _remember(self, key: object, value: object) -> None:
         self._made[key] = value
