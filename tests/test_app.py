@@ -586,3 +586,18 @@ def test_help_lists_every_key_of_the_sheet_and_the_loupe():
                 if not re.search(rf"(^|[\s,(/]){re.escape(word)}([\s,)/]|$)", text, re.M):
                     missing.append(f"{screen.__name__}: {key} ({binding.action})")
     assert missing == []
+
+
+async def test_cycle_collection_waits_for_a_pause_and_is_given_back_at_exit(studio):
+    import gc
+
+    was = gc.isenabled()
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(sheet(app).items) == 12)
+        assert not gc.isenabled()  # collected by the app at rest, not mid-keystroke
+        await wait_until(pilot, lambda: gc.get_freeze_count() > 0)  # the first screen's
+        await pilot.press("right")
+        assert app.collector.young_done is False
+        await wait_until(pilot, lambda: app.collector.young_done, timeout=20)
+    assert gc.isenabled() == was and gc.get_freeze_count() == 0

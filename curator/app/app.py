@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..service import Changes, StudioService
-from .memory import limit_malloc_arenas
+from .memory import RestingCollector, limit_malloc_arenas
 from .themes import DEFAULT_THEME, load_themes
 from .widgets import picture
 
@@ -60,6 +60,8 @@ class CuratorApp(App[None]):
         """The app over an open studio; it closes `service` when it ends."""
         limit_malloc_arenas()  # before the thumbnail workers start
         super().__init__()
+        #: Python's cycle collection, moved out of keystrokes into the artist's pauses.
+        self.collector = RestingCollector()
         self.service = service
         self.studio = service.studio
         self.watch_files = watch
@@ -96,7 +98,14 @@ class CuratorApp(App[None]):
             for sheet in screen.query(ContactSheet):
                 sheet.refresh()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):  # a key, the mouse
+            self.collector.touch()  # the artist is at work: collect later
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        self.collector.start()
+        self.set_interval(0.25, self.collector.tick)
         for theme in load_themes():
             self.register_theme(theme)
         if self.requested_theme in self.available_themes:
@@ -129,6 +138,7 @@ class CuratorApp(App[None]):
         self.post_message(RendersChanged(changes))
 
     def on_unmount(self) -> None:
+        self.collector.stop()
         self.service.close()
 
     # ----------------------------------------------------------------- background work

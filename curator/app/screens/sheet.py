@@ -190,6 +190,7 @@ class SheetScreen(RatingScreen):
         self.sheet.set_tile_size(self.capp.service.studio.config.tile_size)
         self.refresh_view()
         self.sheet.focus()
+        self.call_after_refresh(self.capp.collector.freeze)  # the rows and widgets, drawn
 
     @property
     def sheet(self) -> ContactSheet:

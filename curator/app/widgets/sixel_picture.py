@@ -24,8 +24,8 @@ from textual.widget import Widget
 
 from ...service import PictureImage, pan_cells, sixel_data_many
 
-#: The smallest block in cells: each block costs a palette and a call of the encoder.
-MIN_BLOCK = (8, 4)
+#: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
+ONE_BLOCK = 800
 #: Blocks kept from recent pictures: a few views of the loupe (16 blocks each) and panels.
 RECENT_BLOCKS = 160
 #: Encoded blocks by (picture, block in cells); the picture is kept with its data, so that
@@ -85,11 +85,12 @@ class SixelPicture(Widget):
         return self._image.height // cell_h if self._image is not None else 0
 
     def _blocks(self) -> list[Region]:
-        """The picture's blocks in cells: a pan step each way (no fewer than MIN_BLOCK cells:
-        a small picture is one block), the last ones cut short."""
+        """The picture's blocks in cells: a pan step each way, the last ones cut short; a
+        small picture (an overview, a filmstrip's) is one block."""
         size = self.content_size
-        width = max(MIN_BLOCK[0], pan_cells(size.width))
-        height = max(MIN_BLOCK[1], pan_cells(size.height))
+        if size.width * size.height < ONE_BLOCK:
+            return [Region(0, 0, size.width, size.height)]
+        width, height = pan_cells(size.width), pan_cells(size.height)
         return [
             Region(x, y, min(width, size.width - x), min(height, size.height - y))
             for y in range(0, size.height, height)
