@@ -26,8 +26,8 @@ from ...service import PictureImage, pan_cells, sixel_data_many
 
 #: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
 ONE_BLOCK = 800
-#: Blocks kept from recent pictures: a few views of the loupe (16 blocks each) and panels.
-RECENT_BLOCKS = 160
+#: Blocks kept from recent pictures: four views of the loupe (16 blocks each), or panels.
+RECENT_BLOCKS = 64
 #: Encoded blocks by (picture, block in cells); the picture is kept with its data, so that
 #: its id is not reused while the entry lives.
 _RECENT: OrderedDict[tuple[int, Region], tuple[PictureImage, str]] = OrderedDict()
