@@ -219,6 +219,26 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
         zooms = await latencies(["z"] * max(4, keys // 10), fresh=True)
         await pilot.press("z")  # at 100%
         pans = await latencies(["L", "L", "J", "H", "H", "K"] * max(1, keys // 30), fresh=True)
+        # z after a rest: while the render is fitted its 100% view is made ahead (another
+        # render and back, views forgotten, then wait for the one made ahead).
+        await pilot.press("z")  # back to fit
+        loupe = app.screen
+        big_id = loupe.row.id
+        ahead = []
+        away, back = ("right", "left") if loupe.index + 1 < len(loupe.rows) else ("left", "right")
+        for _ in range(max(3, keys // 20)):
+            pictures.forget_views()
+            await pilot.press(away)
+            await wait_for(pilot, lambda: loupe.row.id != big_id)
+            await pilot.press(back)
+            await wait_for(
+                pilot,
+                lambda: any(k[0][0][1] == big_id and k[2] == 1.0 for k in pictures._VIEWS),
+            )
+            ahead += await latencies(["z"])
+            await pilot.press("z")
+        results["zoom_after_rest_p50_ms"] = statistics.median(ahead)
+        results["zoom_after_rest_max_ms"] = max(ahead)
         for name, values in (("zoom_toggle", zooms), ("pan_step", pans)):
             ordered = sorted(values)
             results[f"{name}_p50_ms"] = statistics.median(ordered)

@@ -354,3 +354,51 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
             assert [size for size in encoded if size in block_sizes] == []
     finally:
         graphics.choose("halfcell")
+
+
+@pytest.mark.parametrize("mode", ["halfcell", "sixel"])
+async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
+    tmp_path, monkeypatch, mode
+):
+    """While the render is fitted, its 100% view around the zoom point is made and drawn on
+    another thread; z then shows that very view and draws nothing of it again."""
+    from curator.app.widgets import halfcell, sixel_picture
+    from curator.service import pictures
+
+    from .studio_factory import add_renders
+
+    studio = make_studio(tmp_path / "studio", renders=0)
+    add_renders(studio, 1, size=1200)
+    pictures.forget_views()
+    graphics.choose(mode)
+    try:
+        app = make_app(studio)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter")
+            loupe = app.screen
+            await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+            render = loupe.query_one("#render", Picture)
+            await wait_until(pilot, lambda: len(pictures._VIEWS) == 1, timeout=30)
+            ahead = next(iter(pictures._VIEWS.values()))
+            cells = render.view_cells(zoomed=True)
+            drawn: list[object] = []
+            strips, encode = halfcell.halfcell_strips, sixel_picture.sixel_data_many
+
+            def counting_strips(image, size):  # type: ignore[no-untyped-def]
+                if tuple(size) == cells:
+                    drawn.append(image)
+                return strips(image, size)
+
+            def counting_sixels(images):  # type: ignore[no-untyped-def]
+                drawn.extend(image for image in images if image.width > 200)  # not the overview
+                return encode(images)
+
+            monkeypatch.setattr(halfcell, "halfcell_strips", counting_strips)
+            monkeypatch.setattr(sixel_picture, "sixel_data_many", counting_sixels)
+            await pilot.press("z")
+            await pilot.pause()
+            render.image_widget.render_lines(render.image_widget.region.reset_offset)
+            assert render.image_widget.image is ahead  # the view made ahead, shown
+            assert drawn == []  # and its drawing was made ahead too
+    finally:
+        graphics.choose("halfcell")

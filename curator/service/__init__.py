@@ -44,6 +44,7 @@ from ..thumbs import Thumb, ThumbError
 from ..upscale import describe as describe_upscale
 from ..watcher import Changes
 from .pictures import (
+    ZOOMS,
     clamp_centre,
     dimmed,
     fit_scale,
@@ -56,6 +57,7 @@ from .pictures import (
     pan_cells,
     pan_view_cells,
     panned_centre,
+    remember_view,
     survey_grid,
     zoomed,
 )
@@ -76,6 +78,7 @@ __all__ = [
     "SORTS",
     "STATUSES",
     "UPSCALERS",
+    "ZOOMS",
     "Changes",
     "ExportCancelled",
     "ExportError",
@@ -120,6 +123,7 @@ __all__ = [
     "pan_view_cells",
     "panned_centre",
     "parse_filter",
+    "remember_view",
     "sixel_data",
     "sixel_data_many",
     "stack_key",

@@ -155,9 +155,7 @@ def zoomed(
             _VIEWS.move_to_end(cache_key)
             return found
         view = zoomed(image, size, scale, centre, background, shown_as)
-        _VIEWS[cache_key] = view
-        while len(_VIEWS) > VIEW_CACHE:
-            _VIEWS.popitem(last=False)
+        remember_view(view, key, size, scale, centre, background, shown_as)
         return view
     cx, cy = clamp_centre(image.size, size, scale, centre)
     view_w, view_h = size[0] / scale, size[1] / scale
@@ -182,6 +180,23 @@ def zoomed(
         # The widget's own pixel grid (half-cell: each 1x2 block of the view becomes a cell).
         canvas = canvas.resize(shown_as, Image.Resampling.NEAREST)
     return canvas
+
+
+def remember_view(
+    view: Image.Image,
+    key: object,
+    size: tuple[int, int],
+    scale: float,
+    centre: tuple[float, float],
+    background: tuple[int, int, int],
+    shown_as: tuple[int, int] | None = None,
+) -> None:
+    """Keep `view` as what `zoomed` with these arguments (and `key`) returns: a view made
+    ahead, off the app's thread, is handed over here (on the app's thread)."""
+    size = (max(1, size[0]), max(1, size[1]))
+    _VIEWS[(key, size, scale, centre, background, shown_as)] = view
+    while len(_VIEWS) > VIEW_CACHE:
+        _VIEWS.popitem(last=False)
 
 
 def forget_views() -> None:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from stylecore.errors import StyleCoreError
 
 from ...service import (
+    ZOOMS,
     PictureImage,
     RenderRow,
     ThumbError,
@@ -27,7 +28,7 @@ from ...service import (
 )
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.filmstrip import Filmstrip
-from ..widgets.picture import Picture, display_pixels
+from ..widgets.picture import Picture, PreparedWork, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 from .zooming import ZOOM_BINDINGS
 
@@ -289,15 +290,32 @@ class LoupeScreen(RatingScreen):
         kind = "render"
         if picture_id == "#render":
             if self.before and self._content_image is not None:
-                image, key, kind = self._content_image, ("before", key), "before"
+                image, kind = self._content_image, "before"
             elif self.stacked and self._stack_image is not None:
-                image, key, kind = self._stack_image, ("stack", key), "stack"
+                image, kind = self._stack_image, "stack"
+            if image is not None:
+                key = self._render_key(kind)  # as zoom keys show it: one key, one cache entry
             picture.zoom, picture.centre = self.zoom, self.centre
         picture.show(image, message, key)
         if picture_id == "#render":
             if image is not None:
                 self.show_overview(image, kind)
+                if self.zoom is None:
+                    self.zoom_ahead()
             self.update_caption()
+
+    def zoom_ahead(self) -> None:
+        """While the artist looks at the fitted render, its 100% view around the zoom point is
+        made and drawn ahead on another thread, so that z shows it at once."""
+        work = self.query_one("#render", Picture).prepare_zoom(ZOOMS[0], self.centre)
+        if work is not None:
+            self._make_ahead(work)
+
+    @work(thread=True, exclusive=True, group="zoom-ahead")
+    def _make_ahead(self, make: PreparedWork) -> None:
+        keep = make()
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(keep)
 
     # ----------------------------------------------------------------- keys
 
@@ -328,13 +346,18 @@ class LoupeScreen(RatingScreen):
             image, kind = self._stack_image, "stack"
         if image is None:
             return
+        picture.zoom = self.zoom  # its box at this zoom (sixel: whole pan steps)
         if self.zoom is not None:
             self.centre = clamp_centre(image.size, picture.box_pixels(), self.zoom, self.centre)
-        key = (kind, self.row.id)
         picture.zoom, picture.centre = self.zoom, self.centre
-        picture.show(image, "", key)
+        picture.show(image, "", self._render_key(kind))
         self.show_overview(image, kind)
         self.update_caption()
+
+    def _render_key(self, kind: str) -> tuple[str, int, int]:
+        """What names the picture in the render's place (`kind`: the render, the photo or the
+        stack preview) in the picture caches: the render, as its file is now."""
+        return (kind, self.row.id, self.row.mtime_ns)
 
     def show_overview(self, image: PictureImage, kind: str) -> None:
         """While zoomed: the whole picture small (`kind`: the render, the photo or the stack

@@ -11,6 +11,7 @@ contact sheet use it unchanged.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from rich.color import Color, ColorType
 from rich.color_triplet import ColorTriplet
@@ -95,6 +96,16 @@ class HalfcellPicture(Widget):
         self._image, self._lines = image, lines
         self.refresh()
 
+    def prepare(self, view: PictureImage, cells: tuple[int, int]) -> Callable[[], None]:
+        """Build `view`'s strips (to be shown in `cells`) now, off the app's thread; the
+        function returned keeps them, on the app's thread (`Picture.prepare_zoom`)."""
+        strips = halfcell_strips(view, cells)
+
+        def keep() -> None:
+            _remember((id(view), cells[0], cells[1]), view, strips)
+
+        return keep
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return self._image.width if self._image is not None else 0
 
@@ -118,10 +129,14 @@ class HalfcellPicture(Widget):
             _RECENT.move_to_end(key)
             return found[1]
         strips = halfcell_strips(self._image, (size.width, size.height))
-        _RECENT[key] = (self._image, strips)
-        while len(_RECENT) > RECENT_PICTURES:
-            _RECENT.popitem(last=False)
+        _remember(key, self._image, strips)
         return strips
+
+
+def _remember(key: tuple[int, int, int], image: PictureImage, strips: list[Strip]) -> None:
+    _RECENT[key] = (image, strips)
+    while len(_RECENT) > RECENT_PICTURES:
+        _RECENT.popitem(last=False)
 
 
 def halfcell_strips(image: PictureImage, cells: tuple[int, int]) -> list[Strip]:

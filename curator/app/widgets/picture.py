@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from textual.app import ComposeResult
@@ -19,7 +20,16 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...service import PictureImage, fit_scale, letterbox, moved_by, pan_view_cells, zoomed
+from ...service import (
+    PictureImage,
+    clamp_centre,
+    fit_scale,
+    letterbox,
+    moved_by,
+    pan_view_cells,
+    remember_view,
+    zoomed,
+)
 from .halfcell import HalfcellPicture
 from .sixel_picture import SixelPicture
 
@@ -169,6 +179,9 @@ def show_fitted(
     setattr(widget, "image", letterbox(image, key, size, background))  # noqa: B010
 
 
+#: Work made ahead off the app's thread; what it returns keeps the result on the app's thread.
+PreparedWork = Callable[[], Callable[[], None]]
+
 #: A picture, its zoom and centre, and the view of it drawn then.
 LastView = tuple[PictureImage, "float | None", tuple[float, float], PictureImage]
 
@@ -198,19 +211,52 @@ class Picture(Vertical):
         #: The last zoomed view: (picture, zoom, centre, view image), for a pan's reuse.
         self._last_view: LastView | None = None
 
-    def view_cells(self) -> tuple[int, int]:
-        """The cells the picture may fill: the whole box; zoomed on a sixel terminal, whole
-        pan steps of it (a pan then uncovers whole blocks: `SixelPicture`)."""
+    def view_cells(self, zoomed: bool | None = None) -> tuple[int, int]:
+        """The cells the picture may fill (zoomed or not: as it is now when None): the whole
+        box; zoomed on a sixel terminal, whole pan steps of it (a pan then uncovers whole
+        blocks: `SixelPicture`)."""
         width, height = self.content_size.width, self.content_size.height
-        if self.zoom is not None and isinstance(self.image_widget, SixelPicture):
+        if zoomed is None:
+            zoomed = self.zoom is not None
+        if zoomed and isinstance(self.image_widget, SixelPicture):
             return pan_view_cells(width), pan_view_cells(height)
         return width, height
 
-    def box_pixels(self) -> tuple[int, int]:
+    def box_pixels(self, zoomed: bool | None = None) -> tuple[int, int]:
         """The box in display pixels (what 100% is measured against)."""
         cell_w, cell_h = display_pixels()
-        width, height = self.view_cells()
+        width, height = self.view_cells(zoomed)
         return width * cell_w, height * cell_h
+
+    def prepare_zoom(self, zoom: float, centre: tuple[float, float]) -> PreparedWork | None:
+        """The view at `zoom` around `centre` (clamped, as the zoom key will show it) made
+        ahead: a function to run off the app's thread that makes the view and its drawing and
+        returns one to run back on the app's thread that keeps them, so that the zoom key then
+        finds both cached (Lightroom's 1:1 previews, made while the artist looks). None when
+        there is nothing to make (no picture yet, no size, kitty's pictures)."""
+        image, _, key = self._wanted
+        widget = self.image_widget
+        prepare = getattr(widget, "prepare", None)
+        if image is None or key is None or prepare is None or not self.content_size.area:
+            return None
+        box = self.box_pixels(zoomed=True)
+        centre = clamp_centre(image.size, box, zoom, centre)
+        colour = self.background_colors[1]
+        background = (colour.r, colour.g, colour.b)
+        cells = self.view_cells(zoomed=True)
+        view_key = (key, id(image))
+
+        def make() -> Callable[[], None]:
+            view = zoomed(image, box, zoom, centre, background)
+            keep_drawing = prepare(view, cells)
+
+            def keep() -> None:
+                remember_view(view, view_key, box, zoom, centre, background)
+                keep_drawing()
+
+            return keep
+
+        return make
 
     def scale_shown(self) -> float | None:
         """The scale the picture is shown at now (the fit scale when fitted)."""
@@ -264,8 +310,9 @@ class Picture(Vertical):
                 )  # fmt: skip
             else:
                 view = zoomed(
-                    image, self.box_pixels(), self.zoom, self.centre, background,
-                    key=None if key is None else (key, id(image)),
+                    image, self.box_pixels(), self.zoom,
+                    clamp_centre(image.size, self.box_pixels(), self.zoom, self.centre),
+                    background, key=None if key is None else (key, id(image)),
                 )  # fmt: skip
                 _size_widget(self.image_widget, self.view_cells())
                 moved = self._moved_cells(image, view)

@@ -14,6 +14,7 @@ a view seen is drawn from them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from rich.control import Control
 from rich.segment import Segment
@@ -26,8 +27,8 @@ from ...service import PictureImage, pan_cells, sixel_data_many
 
 #: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
 ONE_BLOCK = 800
-#: Blocks kept from recent pictures: four views of the loupe (16 blocks each), or panels.
-RECENT_BLOCKS = 64
+#: Blocks kept from recent pictures: about six views of the loupe (16 blocks each) and panels.
+RECENT_BLOCKS = 96
 #: Encoded blocks by (picture, block in cells); the picture is kept with its data, so that
 #: its id is not reused while the entry lives.
 _RECENT: OrderedDict[tuple[int, Region], tuple[PictureImage, str]] = OrderedDict()
@@ -41,8 +42,6 @@ class SixelPicture(Widget):
     def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._image: PictureImage | None = None
-        #: Blocks carried over from the last picture by a pan step: block -> sixel data.
-        self._moved: dict[Region, str] = {}
         self.image = image
 
     @property
@@ -54,7 +53,6 @@ class SixelPicture(Widget):
         if value is self._image:
             return
         old, self._image = self._image, value
-        self._moved = {}
         same_size = old is not None and value is not None and old.size == value.size
         self.refresh(layout=not same_size)
 
@@ -66,14 +64,12 @@ class SixelPicture(Widget):
         if old is None or image.size != old.size:
             self.image = image
             return
-        moved: dict[Region, str] = {}
         for block in self._blocks():
-            source = block.translate((dx, dy))  # where its content was shown before
-            data = self._moved.get(source) or _cached(old, source)
+            data = _cached(old, block.translate((dx, dy)))  # where it was shown before
             if data is not None:
-                moved[block] = data
+                _RECENT[(id(image), block)] = (image, data)
+        _trim()
         self._image = image
-        self._moved = moved
         self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -85,37 +81,33 @@ class SixelPicture(Widget):
         return self._image.height // cell_h if self._image is not None else 0
 
     def _blocks(self) -> list[Region]:
-        """The picture's blocks in cells: a pan step each way, the last ones cut short; a
-        small picture (an overview, a filmstrip's) is one block."""
-        size = self.content_size
-        if size.width * size.height < ONE_BLOCK:
-            return [Region(0, 0, size.width, size.height)]
-        width, height = pan_cells(size.width), pan_cells(size.height)
-        return [
-            Region(x, y, min(width, size.width - x), min(height, size.height - y))
-            for y in range(0, size.height, height)
-            for x in range(0, size.width, width)
-        ]
+        return blocks_of(self.content_size.width, self.content_size.height)
+
+    def prepare(self, view: PictureImage, cells: tuple[int, int]) -> Callable[[], None]:
+        """Encode `view` (to be shown in `cells`) now, off the app's thread; the function
+        returned keeps its blocks, on the app's thread (`Picture.prepare_zoom`)."""
+        blocks = blocks_of(*cells)
+        data = sixel_data_many([_crop(view, block) for block in blocks])
+
+        def keep() -> None:
+            for block, encoded in zip(blocks, data, strict=True):
+                _RECENT[(id(view), block)] = (view, encoded)
+            _trim()
+
+        return keep
 
     def _data(self, parts: list[Region]) -> list[str]:
         """The sixel data of blocks (or parts of them) of the picture shown; those not drawn
         before are encoded together, on several cores."""
         image = self._image
         assert image is not None
-        found = [self._moved.get(part) or _cached(image, part) for part in parts]
+        found = [_cached(image, part) for part in parts]
         missing = [index for index, data in enumerate(found) if data is None]
-        cell_w, cell_h = _cell_pixels()
-        pictures = [
-            image.crop(
-                (part.x * cell_w, part.y * cell_h, part.right * cell_w, part.bottom * cell_h)
-            )
-            for part in (parts[index] for index in missing)
-        ]
+        pictures = [_crop(image, parts[index]) for index in missing]
         for index, data in zip(missing, sixel_data_many(pictures), strict=True):
             found[index] = data
             _RECENT[(id(image), parts[index])] = (image, data)
-        while len(_RECENT) > RECENT_BLOCKS:
-            _RECENT.popitem(last=False)
+        _trim()
         return [data or "" for data in found]
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -146,6 +138,31 @@ class SixelPicture(Widget):
                 strip.cell_length,
             )
         return lines
+
+
+def blocks_of(width: int, height: int) -> list[Region]:
+    """A picture's blocks in cells: a pan step each way, the last ones cut short; a small
+    picture (an overview, a filmstrip's) is one block."""
+    if width * height < ONE_BLOCK:
+        return [Region(0, 0, width, height)]
+    step_x, step_y = pan_cells(width), pan_cells(height)
+    return [
+        Region(x, y, min(step_x, width - x), min(step_y, height - y))
+        for y in range(0, height, step_y)
+        for x in range(0, width, step_x)
+    ]
+
+
+def _crop(image: PictureImage, cells: Region) -> PictureImage:
+    cell_w, cell_h = _cell_pixels()
+    return image.crop(
+        (cells.x * cell_w, cells.y * cell_h, cells.right * cell_w, cells.bottom * cell_h)
+    )
+
+
+def _trim() -> None:
+    while len(_RECENT) > RECENT_BLOCKS:
+        _RECENT.popitem(last=False)
 
 
 def _cell_pixels() -> tuple[int, int]:
