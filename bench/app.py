@@ -233,7 +233,7 @@ async def measure(studio: Studio, keys: int) -> dict[str, float]:
             await pilot.press(back)
             await wait_for(
                 pilot,
-                lambda: any(k[0][0][1] == big_id and k[2] == 1.0 for k in pictures._VIEWS),
+                lambda: any(BIG in k[0][0][1] and k[2] == 1.0 for k in pictures._VIEWS),
             )
             ahead += await latencies(["z"])
             await pilot.press("z")

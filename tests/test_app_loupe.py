@@ -380,7 +380,7 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
             render = loupe.query_one("#render", Picture)
             await wait_until(pilot, lambda: len(pictures._VIEWS) == 1, timeout=30)
             ahead = next(iter(pictures._VIEWS.values()))
-            cells = render.view_cells(zoomed=True)
+            cells = render.view_cells(zoomed_in=True)
             drawn: list[object] = []
             strips, encode = halfcell.halfcell_strips, sixel_picture.sixel_data_many
 

@@ -354,10 +354,11 @@ class LoupeScreen(RatingScreen):
         self.show_overview(image, kind)
         self.update_caption()
 
-    def _render_key(self, kind: str) -> tuple[str, int, int]:
+    def _render_key(self, kind: str) -> tuple[str, str, int]:
         """What names the picture in the render's place (`kind`: the render, the photo or the
-        stack preview) in the picture caches: the render, as its file is now."""
-        return (kind, self.row.id, self.row.mtime_ns)
+        stack preview) in the picture caches (kept process-wide: an id names another render
+        in another studio): the render's file, as it is now."""
+        return (kind, str(self.capp.service.render_path(self.row)), self.row.mtime_ns)
 
     def show_overview(self, image: PictureImage, kind: str) -> None:
         """While zoomed: the whole picture small (`kind`: the render, the photo or the stack

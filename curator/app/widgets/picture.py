@@ -62,8 +62,6 @@ def choose(mode: str = "auto") -> ImageWidgetClass | None:
         return HalfcellPicture
     from textual_image import widget
 
-    from .sixel_picture import SixelPicture
-
     detected: object = widget.Image
     if mode == "auto" and detected is widget.HalfcellImage:  # no graphics protocol (tmux)
         return choose("halfcell")
@@ -211,21 +209,21 @@ class Picture(Vertical):
         #: The last zoomed view: (picture, zoom, centre, view image), for a pan's reuse.
         self._last_view: LastView | None = None
 
-    def view_cells(self, zoomed: bool | None = None) -> tuple[int, int]:
-        """The cells the picture may fill (zoomed or not: as it is now when None): the whole
-        box; zoomed on a sixel terminal, whole pan steps of it (a pan then uncovers whole
-        blocks: `SixelPicture`)."""
+    def view_cells(self, zoomed_in: bool | None = None) -> tuple[int, int]:
+        """The cells the picture may fill (zoomed in or not: as it is now when None): the
+        whole box; zoomed on a sixel terminal, whole pan steps of it (a pan then uncovers
+        whole blocks: `SixelPicture`)."""
         width, height = self.content_size.width, self.content_size.height
-        if zoomed is None:
-            zoomed = self.zoom is not None
-        if zoomed and isinstance(self.image_widget, SixelPicture):
+        if zoomed_in is None:
+            zoomed_in = self.zoom is not None
+        if zoomed_in and isinstance(self.image_widget, SixelPicture):
             return pan_view_cells(width), pan_view_cells(height)
         return width, height
 
-    def box_pixels(self, zoomed: bool | None = None) -> tuple[int, int]:
+    def box_pixels(self, zoomed_in: bool | None = None) -> tuple[int, int]:
         """The box in display pixels (what 100% is measured against)."""
         cell_w, cell_h = display_pixels()
-        width, height = self.view_cells(zoomed)
+        width, height = self.view_cells(zoomed_in)
         return width * cell_w, height * cell_h
 
     def prepare_zoom(self, zoom: float, centre: tuple[float, float]) -> PreparedWork | None:
@@ -239,11 +237,11 @@ class Picture(Vertical):
         prepare = getattr(widget, "prepare", None)
         if image is None or key is None or prepare is None or not self.content_size.area:
             return None
-        box = self.box_pixels(zoomed=True)
+        box = self.box_pixels(zoomed_in=True)
         centre = clamp_centre(image.size, box, zoom, centre)
         colour = self.background_colors[1]
         background = (colour.r, colour.g, colour.b)
-        cells = self.view_cells(zoomed=True)
+        cells = self.view_cells(zoomed_in=True)
         view_key = (key, id(image))
 
         def make() -> Callable[[], None]:
