@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
@@ -108,7 +109,7 @@ class ThumbnailCache:
             if future is None:
                 future = self._pool.submit(self._make_and_remember, path, key)
                 self._pending[key] = future
-        future.add_done_callback(lambda f: done(path, f.result()))
+        future.add_done_callback(partial(_deliver, path, done))
 
     def _make_and_remember(self, path: Path, key: tuple[str, int]) -> Thumb:
         thumb = self._make(path)
@@ -150,3 +151,10 @@ class ThumbnailCache:
         except (OSError, StyleCoreError):
             pass
         return image
+
+
+def _deliver(path: Path, done: Callable[[Path, Thumb], None], future: Future[Thumb]) -> None:
+    """Hand a finished thumbnail to `done`; one cancelled at shutdown (the app closing while
+    pictures decode) is dropped quietly, not printed as an error on the artist's terminal."""
+    if not future.cancelled():
+        done(path, future.result())

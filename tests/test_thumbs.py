@@ -88,3 +88,16 @@ def test_no_temporary_files_are_left_behind(tmp_path):
     finally:
         cache.close()
     assert [p.name for p in studio.thumbs.iterdir() if p.name.startswith(".")] == []
+
+
+def test_closing_with_thumbnails_queued_drops_them_quietly(tmp_path, caplog):
+    """The app closing while pictures decode: the queued ones are cancelled, and nothing is
+    logged as an error (it was printed on the artist's terminal after the app closed)."""
+    studio = make_studio(tmp_path / "studio", renders=12)
+    cache = ThumbnailCache(studio.thumbs, workers=1)
+    delivered: list[str] = []
+    for path in sorted(studio.renders.glob("*.png")):
+        cache.request(path, lambda path, thumb: delivered.append(path.name))
+    cache.close()
+    assert len(delivered) < 12  # some were still queued and cancelled
+    assert not [r for r in caplog.records if r.name == "concurrent.futures"]
