@@ -38,6 +38,12 @@ async def settled(pilot, condition, what: str, timeout: float = 120.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+    # And the app's own workers done (the loupe's view made ahead, the filmstrip's loading):
+    # what they hand back lands before the picture is taken, not during it.
+    while any(not worker.is_finished for worker in pilot.app.workers):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for the app's workers after {what}")
+        await asyncio.sleep(0.05)
     await pilot.pause()
     await pilot.pause()
 

@@ -45,7 +45,7 @@ class RestingCollector:
 
     Left automatic, collections start whenever enough objects have been allocated, which in
     this app is in the middle of drawing: measured over bench/app.py's run (10,000 renders,
-    half-cell), eight full collections of up to 370 ms and dozens of 10-30 ms younger ones
+    half-cell), eight full collections of up to 390 ms and dozens of 10-30 ms younger ones
     landed in keystrokes; with them off, the p95 of a stack toggle went from 64 to 44 ms, a pan
     step from 66 to 44 ms, a zoom from 121 to 69 ms. So automatic collection is off while the
     app runs; `tick` (on a timer) collects the young generations once no key or mouse event

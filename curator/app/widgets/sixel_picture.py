@@ -2,7 +2,8 @@
 pictures on a sixel terminal).
 
 textual-image's sixel widget encodes its whole picture again whenever it changes: the loupe at
-100% is about 950 x 920 px at 160x50, and each zoom or pan key cost about 2 s. This widget
+100% is about 920 x 720 px at 160x50 (10 x 20 px cells), and each zoom or pan key cost about
+2 s (bench/app.py --graphics sixel). This widget
 encodes with the service's fast encoder and cuts the picture into blocks a pan step in size
 (`pan_cells`, a quarter of the view each way), each block its own sixel picture at the end of
 the block's last line, with cursor moves there and back (as the contact sheet draws its tiles).
