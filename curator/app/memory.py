@@ -71,6 +71,7 @@ class RestingCollector:
         self.last_event = clock()
         self.young_done = self.full_done = True
         self.running = False
+        self.collections = 0  # made by `tick`
 
     def start(self) -> None:
         """Automatic collection off (the app calls `tick` on a timer from now on)."""
@@ -104,9 +105,11 @@ class RestingCollector:
         if rested >= self.full_rest_s and not self.full_done:
             gc.collect(2)
             self.young_done = self.full_done = True
+            self.collections += 1
             return 2
         if (rested >= self.rest_s and not self.young_done) or gc.get_count()[0] > self.backlog:
             gc.collect(1)
             self.young_done = True
+            self.collections += 1
             return 1
         return None
