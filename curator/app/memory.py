@@ -44,13 +44,13 @@ class RestingCollector:
     """Python's cycle collector run while the artist rests, not inside a keystroke.
 
     Left automatic, collections start whenever enough objects have been allocated, which in
-    this app is in the middle of drawing: measured over bench/app.py's run (10,000 renders,
-    half-cell), eight full collections of up to 390 ms and dozens of 10-30 ms younger ones
-    landed in keystrokes; with them off, the p95 of a stack toggle went from 64 to 44 ms, a
-    pan step from 66 to 44 ms, a zoom from 121 to 69 ms. So automatic collection is off while
-    the app runs; `tick` (on a timer) collects the young generations once no key or mouse
-    event has come for `rest_s`, and everything after a longer rest (`full_rest_s`). A
-    backlog of `backlog` allocations is collected even without a rest, so that memory stays
+    this app is mostly while a key is drawn: measured over bench/app.py's run (10,000 renders,
+    half-cell), eight full collections of up to 390 ms and dozens of 10-30 ms younger ones;
+    with them off, the p95 of a stack toggle went from 64 to 44 ms, a pan step from 66 to
+    44 ms, a zoom from 121 to 69 ms. So automatic collection is off while the app runs; `tick`
+    (on a timer) collects the young generations once no key or mouse event has come for
+    `rest_s`, and everything after a longer rest (`full_rest_s`).
+    A backlog of `backlog` allocations is collected even without a rest, so that memory stays
     bounded under a key held down: Textual's strips keep themselves in their own caches, so
     every line drawn is a cycle, and a sixel line holds its pictures' data (after the bench's
     burst of 400 keys the sheet over sixel held 290 MB with a backlog of 500,000 and 204 MB
