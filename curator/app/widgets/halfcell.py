@@ -19,9 +19,9 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ...service import PictureImage, half_blocks
+from .picture_widget import PictureWidget
 
 UPPER_HALF = "▀"
 #: Styles by colour pair and Colors by colour: a few screens of pictures (some 30 MB at most).
@@ -34,31 +34,19 @@ RECENT_PICTURES = 6
 _RECENT: OrderedDict[tuple[int, int, int], tuple[PictureImage, list[Strip]]] = OrderedDict()
 
 
-class HalfcellPicture(Widget):
+class HalfcellPicture(PictureWidget):
     """A picture in half blocks: each cell shows two pixels, upper (foreground) and lower."""
 
     DEFAULT_CSS = "HalfcellPicture { width: auto; height: auto; }"
 
     def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
-        self._image: PictureImage | None = None
         self._lines: list[Strip] | None = None
         self._built_for = Size(0, 0)
         self.image = image
 
-    @property
-    def image(self) -> PictureImage | None:
-        return self._image
-
-    @image.setter
-    def image(self, value: PictureImage | None) -> None:
-        if value is self._image:
-            return
-        old, self._image = self._image, value
+    def _forget_drawing(self) -> None:
         self._lines = None
-        # A new picture of the same size (a pan, a zoom step) needs no layout pass.
-        same_size = old is not None and value is not None and old.size == value.size
-        self.refresh(layout=not same_size)
 
     def show_moved(self, image: PictureImage, dx: int, dy: int) -> None:
         """Show `image`, which is the picture shown now moved by (dx, dy) cells (a pan step:

@@ -22,9 +22,9 @@ from rich.segment import Segment
 from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ...service import PictureImage, pan_cells, sixel_data_many
+from .picture_widget import PictureWidget
 
 #: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
 ONE_BLOCK = 800
@@ -35,27 +35,14 @@ RECENT_BLOCKS = 96
 _RECENT: OrderedDict[tuple[int, Region], tuple[PictureImage, str]] = OrderedDict()
 
 
-class SixelPicture(Widget):
+class SixelPicture(PictureWidget):
     """A picture exactly its cells' size in pixels (as `Picture` makes them), drawn by sixel."""
 
     DEFAULT_CSS = "SixelPicture { width: auto; height: auto; }"
 
     def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
-        self._image: PictureImage | None = None
         self.image = image
-
-    @property
-    def image(self) -> PictureImage | None:
-        return self._image
-
-    @image.setter
-    def image(self, value: PictureImage | None) -> None:
-        if value is self._image:
-            return
-        old, self._image = self._image, value
-        same_size = old is not None and value is not None and old.size == value.size
-        self.refresh(layout=not same_size)
 
     def show_moved(self, image: PictureImage, dx: int, dy: int) -> None:
         """Show `image`, which is the picture shown now moved by (dx, dy) cells (a pan step:
@@ -88,7 +75,7 @@ class SixelPicture(Widget):
         """Encode `view` (to be shown in `cells`) now, off the app's thread; the function
         returned keeps its blocks, on the app's thread (`Picture.prepare_zoom`)."""
         blocks = blocks_of(*cells)
-        data = sixel_data_many([_crop(view, block) for block in blocks])
+        data = sixel_data_many([crop_cells(view, block) for block in blocks])
 
         def keep() -> None:
             for block, encoded in zip(blocks, data, strict=True):
@@ -104,7 +91,7 @@ class SixelPicture(Widget):
         assert image is not None
         found = [_cached(image, part) for part in parts]
         missing = [index for index, data in enumerate(found) if data is None]
-        pictures = [_crop(image, parts[index]) for index in missing]
+        pictures = [crop_cells(image, parts[index]) for index in missing]
         for index, data in zip(missing, sixel_data_many(pictures), strict=True):
             found[index] = data
             _RECENT[(id(image), parts[index])] = (image, data)
@@ -154,7 +141,8 @@ def blocks_of(width: int, height: int) -> list[Region]:
     ]
 
 
-def _crop(image: PictureImage, cells: Region) -> PictureImage:
+def crop_cells(image: PictureImage, cells: Region) -> PictureImage:
+    """The part of a picture made for its cells (at the terminal's cell size) under `cells`."""
     cell_w, cell_h = _cell_pixels()
     return image.crop(
         (cells.x * cell_w, cells.y * cell_h, cells.right * cell_w, cells.bottom * cell_h)

@@ -37,6 +37,7 @@ from ...service import (
 )
 from . import picture as graphics
 from .halfcell import halfcell_strips
+from .sixel_picture import crop_cells
 
 #: Box characters: corners, edges (top-left, top, top-right, side, bottom-left, bottom-right).
 BORDERS = {
@@ -148,13 +149,7 @@ class PicturePainter:
                 self._made.move_to_end(("sixel", key, crop))
             found.append(data)
         missing = [index for index, data in enumerate(found) if data is None]
-        cell_w, cell_h = graphics.cell_pixels()
-        parts = [
-            image.crop(
-                (crop.x * cell_w, crop.y * cell_h, crop.right * cell_w, crop.bottom * cell_h)
-            )
-            for image, _, crop in (wanted[index] for index in missing)
-        ]
+        parts = [crop_cells(image, crop) for image, _, crop in (wanted[index] for index in missing)]
         for index, data in zip(missing, sixel_data_many(parts), strict=True):
             found[index] = data
             self._remember(("sixel", wanted[index][1], wanted[index][2]), data)
