@@ -11,6 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from stylecore.errors import StyleCoreError
@@ -31,6 +32,9 @@ from ..widgets.filmstrip import Filmstrip
 from ..widgets.picture import Picture, PreparedWork, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 from .zooming import ZOOM_BINDINGS
+
+#: How long the fitted render stays on screen before its 100% view is made ahead.
+AHEAD_AFTER_S = 0.3
 
 
 def describe_settings(
@@ -142,6 +146,7 @@ class LoupeScreen(RatingScreen):
         self._stack_image: PictureImage | None = None
         self._render_image: PictureImage | None = None
         self._content_image: PictureImage | None = None
+        self._ahead_timer: Timer | None = None
 
     @property
     def row(self) -> RenderRow:
@@ -301,12 +306,19 @@ class LoupeScreen(RatingScreen):
             if image is not None:
                 self.show_overview(image, kind)
                 if self.zoom is None:
-                    self.zoom_ahead()
+                    # Once the artist stops on this render: stepping through renders with the
+                    # arrows makes no views that are never looked at.
+                    if self._ahead_timer is not None:
+                        self._ahead_timer.stop()
+                    self._ahead_timer = self.set_timer(AHEAD_AFTER_S, self.zoom_ahead)
             self.update_caption()
 
     def zoom_ahead(self) -> None:
         """While the artist looks at the fitted render, its 100% view around the zoom point is
         made and drawn ahead on another thread, so that z shows it at once."""
+        self._ahead_timer = None
+        if self.zoom is not None or not self.is_attached:
+            return
         work = self.query_one("#render", Picture).prepare_zoom(ZOOMS[0], self.centre)
         if work is not None:
             self._make_ahead(work)
@@ -349,7 +361,7 @@ class LoupeScreen(RatingScreen):
         picture.zoom = self.zoom  # its box at this zoom (sixel: whole pan steps)
         if self.zoom is not None:
             self.centre = clamp_centre(image.size, picture.box_pixels(), self.zoom, self.centre)
-        picture.zoom, picture.centre = self.zoom, self.centre
+        picture.centre = self.centre
         picture.show(image, "", self._render_key(kind))
         self.show_overview(image, kind)
         self.update_caption()

@@ -177,6 +177,12 @@ def show_fitted(
     setattr(widget, "image", letterbox(image, key, size, background))  # noqa: B010
 
 
+def _view_key(key: object, image: PictureImage) -> tuple[object, int]:
+    """How a picture's zoomed views are kept (`zoomed(key=...)`): by its key and the image
+    itself, the same when a view is made ahead as when the zoom key shows it."""
+    return (key, id(image))
+
+
 #: Work made ahead off the app's thread; what it returns keeps the result on the app's thread.
 PreparedWork = Callable[[], Callable[[], None]]
 
@@ -242,7 +248,7 @@ class Picture(Vertical):
         colour = self.background_colors[1]
         background = (colour.r, colour.g, colour.b)
         cells = self.view_cells(zoomed_in=True)
-        view_key = (key, id(image))
+        view_key = _view_key(key, image)
 
         def make() -> Callable[[], None]:
             view = zoomed(image, box, zoom, centre, background)
@@ -307,10 +313,10 @@ class Picture(Vertical):
                     (size.width, size.height), background,
                 )  # fmt: skip
             else:
+                box = self.box_pixels()
                 view = zoomed(
-                    image, self.box_pixels(), self.zoom,
-                    clamp_centre(image.size, self.box_pixels(), self.zoom, self.centre),
-                    background, key=None if key is None else (key, id(image)),
+                    image, box, self.zoom, clamp_centre(image.size, box, self.zoom, self.centre),
+                    background, key=None if key is None else _view_key(key, image),
                 )  # fmt: skip
                 _size_widget(self.image_widget, self.view_cells())
                 moved = self._moved_cells(image, view)
