@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from curator.app.widgets import picture as graphics
@@ -24,15 +27,39 @@ def caption(app) -> str:
     return str(app.screen.query_one("#caption").render())
 
 
+def big_render_studio(tmp_path, size: int):
+    """A studio of one render larger than the pane at 100%: room to pan."""
+    from .studio_factory import add_renders
+
+    studio = make_studio(tmp_path / "studio", renders=0)
+    add_renders(studio, 1, size=size)
+    return studio
+
+
+async def open_loupe(pilot) -> tuple[LoupeScreen, Picture]:
+    """The loupe on the render under the cursor, once the render is decoded; its #render."""
+    await pilot.press("enter")
+    loupe = pilot.app.screen
+    assert isinstance(loupe, LoupeScreen)
+    await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+    return loupe, loupe.query_one("#render", Picture)
+
+
+@contextmanager
+def graphics_mode(mode: str) -> Iterator[None]:
+    """Pictures drawn as `mode` for the apps made inside; half cells again after."""
+    graphics.choose(mode)
+    try:
+        yield
+    finally:
+        graphics.choose("halfcell")
+
+
 async def test_zoom_pan_and_before_after(studio):
     app = make_app(studio)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        loupe = app.screen
-        assert isinstance(loupe, LoupeScreen)
-        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        loupe, render = await open_loupe(pilot)
         await wait_until(pilot, lambda: "fit " in caption(app), timeout=20)
-        render = loupe.query_one("#render", Picture)
         assert render.zoom is None
         await pilot.press("z")
         assert render.zoom == 1.0 and "100%" in caption(app)
@@ -95,9 +122,7 @@ async def test_the_stack_preview_shows_what_the_psd_will(studio):
     assert studio.config.export["masks"] == "subject"
     app = make_app(studio)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        loupe = app.screen
-        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        loupe, _ = await open_loupe(pilot)
         await pilot.press("t")
         await wait_until(pilot, lambda: loupe._stack_image is not None, timeout=30)
         await wait_until(pilot, lambda: "STACK" in caption(app), timeout=20)
@@ -203,9 +228,7 @@ def test_the_overview_outlines_the_part_on_screen():
 async def test_zooming_shows_the_overview(studio):
     app = make_app(studio)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        loupe = app.screen
-        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
+        loupe, _ = await open_loupe(pilot)
         overview = loupe.query_one("#overview", Picture)
         assert not overview.display
         await pilot.press("z")
@@ -221,16 +244,9 @@ async def test_a_pan_step_reuses_the_lines_drawn_and_draws_the_same_picture(tmp_
     uncovered; what it shows is what drawing the whole view would show."""
     from curator.app.widgets.halfcell import HalfcellPicture, halfcell_strips
 
-    from .studio_factory import add_renders
-
-    studio = make_studio(tmp_path / "studio", renders=0)
-    add_renders(studio, 1, size=768)  # larger than the pane at 100%: room to pan
-    app = make_app(studio)
+    app = make_app(big_render_studio(tmp_path, 768))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        loupe = app.screen
-        await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
-        render = loupe.query_one("#render", Picture)
+        _, render = await open_loupe(pilot)
         widget = render.image_widget
         assert isinstance(widget, HalfcellPicture)
         await pilot.press("z")
@@ -299,10 +315,7 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
     from curator.app.widgets import sixel_picture
     from curator.app.widgets.sixel_picture import SixelPicture
 
-    from .studio_factory import add_renders
-
-    studio = make_studio(tmp_path / "studio", renders=0)
-    add_renders(studio, 1, size=1200)  # larger than the pane at 100%: room to pan
+    studio = big_render_studio(tmp_path, 1200)
     encoded: list[tuple[int, int]] = []
     encode = sixel_picture.sixel_data_many
 
@@ -311,14 +324,10 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
         return encode(images)
 
     monkeypatch.setattr(sixel_picture, "sixel_data_many", counting)
-    graphics.choose("sixel")
-    try:
+    with graphics_mode("sixel"):
         app = make_app(studio)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("enter")
-            loupe = app.screen
-            await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
-            render = loupe.query_one("#render", Picture)
+            _, render = await open_loupe(pilot)
             widget = render.image_widget
             assert isinstance(widget, SixelPicture)
             await pilot.press("z")
@@ -352,8 +361,6 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
             await pilot.pause()
             widget.render_lines(widget.region.reset_offset)
             assert [size for size in encoded if size in block_sizes] == []
-    finally:
-        graphics.choose("halfcell")
 
 
 @pytest.mark.parametrize("mode", ["halfcell", "sixel"])
@@ -365,19 +372,12 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
     from curator.app.widgets import halfcell, sixel_picture
     from curator.service import pictures
 
-    from .studio_factory import add_renders
-
-    studio = make_studio(tmp_path / "studio", renders=0)
-    add_renders(studio, 1, size=1200)
+    studio = big_render_studio(tmp_path, 1200)
     pictures.forget_views()
-    graphics.choose(mode)
-    try:
+    with graphics_mode(mode):
         app = make_app(studio)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("enter")
-            loupe = app.screen
-            await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
-            render = loupe.query_one("#render", Picture)
+            _, render = await open_loupe(pilot)
             await wait_until(pilot, lambda: len(pictures._VIEWS) == 1, timeout=30)
             ahead = next(iter(pictures._VIEWS.values()))
             cells = render.view_cells(zoomed_in=True)
@@ -407,5 +407,3 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
             render.image_widget.render_lines(render.image_widget.region.reset_offset)
             assert render.image_widget.image is ahead  # the view made ahead, shown
             assert drawn == []  # and its drawing was made ahead too
-    finally:
-        graphics.choose("halfcell")
