@@ -407,3 +407,22 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
             render.image_widget.render_lines(render.image_widget.region.reset_offset)
             assert render.image_widget.image is ahead  # the view made ahead, shown
             assert drawn == []  # and its drawing was made ahead too
+
+
+async def test_pictures_leave_out_the_ansi_filter_their_colours_need_none(studio):
+    """The picture widgets skip Textual's ANSI-to-truecolor pass (a third of a pan step): their
+    lines come out exactly as that filter would leave them."""
+    from textual.filter import ANSIToTruecolor
+
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        _, render = await open_loupe(pilot)
+        widget = render.image_widget
+        (ansi,) = [each for each in app.get_line_filters() if isinstance(each, ANSIToTruecolor)]
+        assert ansi not in widget.get_line_filters()
+        lines = widget.render_lines(widget.size.region)
+        assert sum(len(list(line)) for line in lines) > 100  # a picture's cells
+        for line in lines:
+            segments = list(line)
+            filtered = ansi.apply(segments, widget.background_colors[1])
+            assert [s.style for s in filtered] == [s.style for s in segments]

@@ -3,11 +3,13 @@ repaints, sixel pictures over blank cells, and the work done ahead of need (pilo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from pathlib import Path
 
 import pytest
+from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
 
 from curator.app.widgets import picture as graphics
@@ -205,3 +207,29 @@ def test_a_renderable_s_picture_becomes_tile_lines(monkeypatch):
     lines = painter.lines(picture, "key", (23, 9), background=None)  # type: ignore[arg-type]
     assert len(lines) == 9 and all(line.cell_length == 23 for line in lines)
     assert painter.lines(picture, "key", (23, 9), background=None) is lines  # type: ignore[arg-type]
+
+
+async def test_the_sheet_converts_ansi_colours_as_it_paints_not_on_every_frame(studio):
+    """Textual's ANSI-to-truecolor filter is left out of the sheet's frames (it looked up every
+    cell of every line joined anew) and applied to each tile's border and words as they are
+    painted: the lines drawn must be what the filter would make of them, with a theme colour
+    given as an ANSI colour (the cursor's border here)."""
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.visible_tiles()) == 12)
+        theme = app.get_theme(app.theme)
+        assert theme is not None
+        app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
+        app.theme = "ansi-accent"
+        await pilot.pause()
+        assert grid._tile_look().cursor.color.triplet is None  # an ANSI colour to convert
+        (ansi,) = [each for each in app.get_line_filters() if isinstance(each, ANSIToTruecolor)]
+        assert ansi not in grid.get_line_filters()
+        background = grid.background_colors[1]
+        lines = grid.render_lines(grid.size.region)
+        assert any("┏" in line.text for line in lines)  # the cursor's border is drawn
+        for line in lines:
+            segments = list(line)
+            filtered = ansi.apply(segments, background)
+            assert [s.style for s in filtered] == [s.style for s in segments], line.text

@@ -21,6 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.dom import NoScreen
+from textual.filter import LineFilter
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -36,6 +37,7 @@ from .tile_painting import (
     paint_tile,
     text_block,
 )
+from .truecolor import ansi_filtered, without_ansi_filter
 
 TILE_WIDTH = 26  # cells, border and margin included: the medium tile
 TILE_HEIGHT = 13
@@ -557,6 +559,7 @@ class ContactSheet(Widget, can_focus=True):
             row=row, thumb=thumb, cursor=cursor, marked=marked, caption=caption,
             width=self.tile.width - 1, height=self.tile.height,
             image_rows=self.tile.image_rows, look=look, painter=self._painter,
+            truecolor=self._truecolor,
         )  # fmt: skip
         self._painted[key] = found
         while len(self._painted) > PAINTED_TILES:
@@ -566,30 +569,42 @@ class ContactSheet(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         look = self._tile_look()
+        blank = self._truecolor([Strip.blank(width, look.base)])[0]
         if not self.items:
             words = text_block(self.app.console, self.empty_text, width, look.base + look.message)
-            return words[y] if y < len(words) else Strip.blank(width, look.base)
+            return self._truecolor(words)[y] if y < len(words) else blank
         if y >= len(self._screen_lines):
-            return Strip.blank(width, look.base)
+            return blank
         row_index, dy = self._screen_lines[y]
         layout = self.layout_rows[row_index]
         if layout.header is not None:
-            return header_line(self.app.console, layout.header, width, look)
+            return self._truecolor([header_line(self.app.console, layout.header, width, look)])[0]
         paints = tuple(self._paint(layout.start + column) for column in range(layout.count))
         # The same line for the same tiles is the same Strip: Textual's filters cache by strip.
         key = (row_index, dy, width)
         joined = self._joined.get(key)
         if joined is not None and joined[0] == paints:
             return joined[1]
-        margin = Strip.blank(1, look.base)
+        margin = blank.crop(0, 1)
         parts: list[Strip] = []
         for paint in paints:
             parts.extend((paint.lines[dy], margin))
-        line = Strip.join(parts).adjust_cell_length(width, look.base)
+        line = Strip.join(parts)
+        if line.cell_length < width:
+            line = Strip.join([line, blank.crop(0, width - line.cell_length)])
+        line = line.crop(0, width)
         if len(self._joined) > 4 * max(1, self.size.height):
             self._joined.clear()  # lines of pages left behind
         self._joined[key] = (paints, line)
         return line
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """The ANSI-to-truecolor filter is applied to each tile, title and message as it is
+        painted (`_truecolor`), not to every line joined from them, frame after frame."""
+        return without_ansi_filter(super().get_line_filters())
+
+    def _truecolor(self, strips: list[Strip]) -> list[Strip]:
+        return ansi_filtered(strips, self.app.get_line_filters(), self.background_colors[1])
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._frame_paints = {}

@@ -213,9 +213,12 @@ def paint_tile(
     image_rows: int,
     look: TileLook,
     painter: PicturePainter,
+    truecolor: Callable[[list[Strip]], list[Strip]] = list,
 ) -> TilePaint:
     """Paint a tile `width` x `height` cells (border included): the picture `image_rows` tall
-    above two caption lines. The border is heavy at the cursor, double at a marked cursor."""
+    above two caption lines. The border is heavy at the cursor, double at a marked cursor.
+    `truecolor` finishes the border and the words (the sheet's ANSI-to-truecolor pass); the
+    picture's strips are truecolor already and skip it."""
     console = painter.console
     rejected = row.flag == "reject"
     background = look.base + look.marked if marked else look.base
@@ -224,9 +227,13 @@ def paint_tile(
         edge_style = background + look.rejected
     corners = BORDERS["double" if cursor and marked else "heavy" if cursor else "round"]
     inner = max(1, width - 2)
-    top = Strip([Segment(corners[0] + corners[1] * inner + corners[2], edge_style)], width)
-    bottom = Strip([Segment(corners[4] + corners[1] * inner + corners[5], edge_style)], width)
-    side = Segment(corners[3], edge_style)
+    top, bottom, side = truecolor(
+        [
+            Strip([Segment(corners[0] + corners[1] * inner + corners[2], edge_style)], width),
+            Strip([Segment(corners[4] + corners[1] * inner + corners[5], edge_style)], width),
+            Strip([Segment(corners[3], edge_style)], 1),
+        ]
+    )
 
     message, overlay = "", None
     if isinstance(thumb, ThumbError):
@@ -237,9 +244,10 @@ def paint_tile(
         message = "[dim]no graphics[/]"
     body: list[Strip]
     if message:
-        words = _wrapped(console, message, inner, background + look.message)[:image_rows]
+        words = truecolor(_wrapped(console, message, inner, background + look.message))
+        words = words[:image_rows]
         above = (image_rows - len(words)) // 2
-        blank = Strip.blank(inner, background)
+        blank = truecolor([Strip.blank(inner, background)])[0]
         body = [blank] * above + words + [blank] * (image_rows - above - len(words))
     else:
         assert thumb is not None and not isinstance(thumb, ThumbError)
@@ -255,15 +263,14 @@ def paint_tile(
         if painter.kind == "sixel":
             overlay = SixelOverlay(1, 1, inner, image_rows, picture, key)
     caption_style = background + (look.rejected if rejected else look.caption)
-    words_below = _text_lines(console, caption, inner, caption_style)[:2]
+    words_below = truecolor(_text_lines(console, caption, inner, caption_style)[:2])
     lines = [top]
     for strip in [*body, *words_below]:
-        lines.append(Strip.join([Strip([side], 1), strip, Strip([side], 1)]))
+        lines.append(Strip.join([side, strip, side]))
     lines.append(bottom)
-    while len(lines) < height:
-        lines.insert(
-            -1, Strip.join([Strip([side], 1), Strip.blank(inner, background), Strip([side], 1)])
-        )
+    if len(lines) < height:
+        filler = Strip.join([side, truecolor([Strip.blank(inner, background)])[0], side])
+        lines[-1:-1] = [filler] * (height - len(lines))
     plain = Text.from_markup(message).plain if message else ""
     return TilePaint(lines[:height], plain, overlay)
 
