@@ -310,20 +310,28 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
     tmp_path, monkeypatch
 ):
     """On a sixel terminal the view at 100% is drawn as blocks a pan step in size; a pan step
-    sends the blocks still shown again from their data and encodes only the uncovered ones;
-    together they draw the view, pixel for pixel."""
+    sends the blocks still shown again from their data and encodes only the uncovered ones,
+    started as the key is handled (before the frame is drawn); together they draw the view,
+    pixel for pixel."""
     from curator.app.widgets import sixel_picture
     from curator.app.widgets.sixel_picture import SixelPicture
 
     studio = big_render_studio(tmp_path, 1200)
-    encoded: list[tuple[int, int]] = []
-    encode = sixel_picture.sixel_data_many
+    encoded: list[tuple[int, int]] = []  # every picture encoded
+    ahead: list[tuple[int, int]] = []  # those started when the widget was given its picture
+    encode, encode_later = sixel_picture.sixel_data_many, sixel_picture.sixel_data_later
 
     def counting(images):  # type: ignore[no-untyped-def]
         encoded.extend(image.size for image in images)
         return encode(images)
 
+    def counting_later(images):  # type: ignore[no-untyped-def]
+        encoded.extend(image.size for image in images)
+        ahead.extend(image.size for image in images)
+        return encode_later(images)
+
     monkeypatch.setattr(sixel_picture, "sixel_data_many", counting)
+    monkeypatch.setattr(sixel_picture, "sixel_data_later", counting_later)
     with graphics_mode("sixel"):
         app = make_app(studio)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -341,6 +349,7 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
             assert sixel_screen(widget)[1] == len(blocks)
             for key in ("L", "J", "H", "K"):
                 encoded.clear()
+                ahead.clear()
                 await pilot.press(key)
                 await pilot.pause()
                 view = render._last_view[3]
@@ -353,6 +362,7 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
                 uncovered = {"L": down, "J": across, "H": down, "K": 0}[key]
                 ours = [size for size in encoded if size in block_sizes]  # not the overview's
                 assert len(ours) == uncovered, key
+                assert [size for size in ahead if size in block_sizes] == ours, key
             # Back to fit and to 100% again: the view was seen, its blocks are kept.
             await pilot.press("z")
             await pilot.pause()

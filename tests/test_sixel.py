@@ -77,3 +77,26 @@ def test_many_pictures_are_encoded_alike_side_by_side() -> None:
     pictures = [_noise(30 + n, 20, 7, seed=n) for n in range(6)]
     assert sixel_data_many(pictures) == [sixel_data(picture) for picture in pictures]
     assert sixel_data_many([]) == []
+
+
+def test_pictures_encoded_later_come_back_alike_and_the_threads_stop() -> None:
+    """The encoder's threads (a widget starts its blocks before it is drawn) give the same data,
+    and stop when the app closes; a later encoding starts them again."""
+    import threading
+
+    from curator.service.sixel import shutdown_encoder, sixel_data_later
+
+    pictures = [_noise(40, 30, 7, seed=n) for n in range(5)]
+    try:
+        later = sixel_data_later(pictures)
+        assert [future.result(timeout=30) for future in later] == [
+            sixel_data(picture) for picture in pictures
+        ]
+        assert any(thread.name.startswith("sixel") for thread in threading.enumerate())
+    finally:
+        shutdown_encoder()
+    assert not any(thread.name.startswith("sixel") for thread in threading.enumerate())
+    try:
+        assert sixel_data_later(pictures[:1])[0].result(timeout=30) == sixel_data(pictures[0])
+    finally:
+        shutdown_encoder()

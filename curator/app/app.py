@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from ..service import Changes, StudioService
+from ..service import Changes, StudioService, shutdown_encoder
 from .memory import RestingCollector, limit_malloc_arenas
 from .themes import DEFAULT_THEME, load_themes
 from .widgets import picture
@@ -140,6 +140,7 @@ class CuratorApp(App[None]):
     def on_unmount(self) -> None:
         self.collector.stop()
         self.service.close()
+        shutdown_encoder()  # the sixel encoder's threads
 
     # ----------------------------------------------------------------- background work
 

@@ -61,7 +61,7 @@ from .pictures import (
     survey_grid,
     zoomed,
 )
-from .sixel import sixel_data, sixel_data_many
+from .sixel import shutdown_encoder, sixel_data, sixel_data_later, sixel_data_many
 from .studio import QueueResult, QueueSummary, StudioService, StyleEntry
 
 __all__ = [
@@ -124,7 +124,9 @@ __all__ = [
     "panned_centre",
     "parse_filter",
     "remember_view",
+    "shutdown_encoder",
     "sixel_data",
+    "sixel_data_later",
     "sixel_data_many",
     "stack_key",
     "survey_grid",

@@ -15,8 +15,9 @@ so a picture whose height is not a multiple of six paints no rows below itself.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,8 @@ _LONGEST = 9999  # the longest run or gap one count writes; longer ones are spli
 _START = b"\x1bP0;1;0q"  # DCS, 1:1 pixels, zero bits leave the screen alone
 _END = b"\x1b\\"
 _CHUNK = 65535 // (COLOURS + 1)  # bands whose (band, colour) keys fit 16 bits
+_POOL: ThreadPoolExecutor | None = None  # the encoder's threads, started on first use
+_POOL_LOCK = threading.Lock()
 
 
 def _counted(tail: bytes, width: int) -> NDArray[np.uint8]:
@@ -74,11 +77,31 @@ def sixel_data_many(images: Sequence[Image.Image]) -> list[str]:
     """Each of `images` as sixel data, encoded side by side on up to four cores (the sorting,
     quantising and array work release the GIL: the loupe's 16 blocks took 98 ms on one core
     and 78 ms on two, bench/sixel.py)."""
-    workers = min(4, len(images), _cores())
-    if workers <= 1:
+    if len(images) <= 1 or _cores() <= 1:
         return [sixel_data(image) for image in images]
-    with ThreadPoolExecutor(workers, thread_name_prefix="sixel") as pool:
-        return list(pool.map(sixel_data, images))
+    return [future.result() for future in sixel_data_later(images)]
+
+
+def sixel_data_later(images: Sequence[Image.Image]) -> list[Future[str]]:
+    """Each of `images` as sixel data, encoded on the encoder's threads from now on: a widget
+    starts its blocks when it is given its picture and takes them when it is drawn, so that
+    the encoding overlaps the app's layout and the other pictures' encoding."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            workers = min(4, _cores())
+            _POOL = ThreadPoolExecutor(workers, thread_name_prefix="sixel")
+        pool = _POOL
+    return [pool.submit(sixel_data, image) for image in images]
+
+
+def shutdown_encoder() -> None:
+    """Stop the encoder's threads (the app closing; a later encoding starts them again)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _cores() -> int:

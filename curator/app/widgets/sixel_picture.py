@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from rich.control import Control
 from rich.segment import Segment
@@ -23,7 +24,7 @@ from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from ...service import PictureImage, pan_cells, sixel_data_many
+from ...service import PictureImage, pan_cells, sixel_data_later, sixel_data_many
 from .picture_widget import PictureWidget
 
 #: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
@@ -42,7 +43,29 @@ class SixelPicture(PictureWidget):
 
     def __init__(self, image: PictureImage | None = None, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
+        self._coming: dict[Region, Future[str]] = {}  # blocks of the picture being encoded
         self.image = image
+
+    def _forget_drawing(self) -> None:
+        self._coming = {}
+        self._encode_ahead()
+
+    def _encode_ahead(self) -> None:
+        """Start encoding the blocks of the picture not drawn before: they encode on the
+        encoder's threads while the app lays the screen out and the other pictures encode,
+        and `render_lines` takes them. The widget is its picture's cells in size (Picture
+        makes the picture for its box), so the blocks are known before the layout."""
+        image = self._image
+        if image is None or not self.is_mounted:
+            return
+        cell_w, cell_h = _cell_pixels()
+        blocks = [
+            block
+            for block in blocks_of(image.width // cell_w, image.height // cell_h)
+            if block not in self._coming and _cached(image, block) is None
+        ]
+        later = sixel_data_later([crop_cells(image, block) for block in blocks])
+        self._coming.update(zip(blocks, later, strict=True))
 
     def show_moved(self, image: PictureImage, dx: int, dy: int) -> None:
         """Show `image`, which is the picture shown now moved by (dx, dy) cells (a pan step:
@@ -58,6 +81,8 @@ class SixelPicture(PictureWidget):
                 _RECENT[(id(image), block)] = (image, data)
         _trim()
         self._image = image
+        self._coming = {}
+        self._encode_ahead()
         self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -90,6 +115,11 @@ class SixelPicture(PictureWidget):
         image = self._image
         assert image is not None
         found = [_cached(image, part) for part in parts]
+        for index, part in enumerate(parts):
+            coming = self._coming.pop(part, None)
+            if found[index] is None and coming is not None:
+                found[index] = data = coming.result()
+                _RECENT[(id(image), part)] = (image, data)
         missing = [index for index, data in enumerate(found) if data is None]
         pictures = [crop_cells(image, parts[index]) for index in missing]
         for index, data in zip(missing, sixel_data_many(pictures), strict=True):
