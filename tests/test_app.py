@@ -602,3 +602,34 @@ async def test_cycle_collection_waits_for_a_pause_and_is_given_back_at_exit(stud
         assert app.collector.last_event > seen  # the key counted as work
         await wait_until(pilot, lambda: app.collector.collections > collected, timeout=20)
     assert gc.isenabled() == was and gc.get_freeze_count() == 0
+
+
+async def test_the_footer_keys_are_made_in_its_style_and_never_restyled(studio, monkeypatch):
+    """Textual makes each footer key compact and then turns it back (two style passes a key,
+    180 ms of the first paint, on every change of screen): ours are made in the footer's
+    style, so no key's style is worked out again; the command palette's key stays compact."""
+    from textual.widgets._footer import FooterKey
+
+    from curator.app.widgets.footer import Footer
+
+    restyled: list[FooterKey] = []
+    original = FooterKey.update_node_styles
+
+    def counting(self, animate=True):  # type: ignore[no-untyped-def]
+        if not self.has_class("-command-palette"):
+            restyled.append(self)
+        original(self, animate)
+
+    monkeypatch.setattr(FooterKey, "update_node_styles", counting)
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(Footer)
+        await wait_until(pilot, lambda: len(footer.query(FooterKey)) > 5)
+        await pilot.press("enter")  # the loupe: another footer, composed anew
+        await wait_until(pilot, lambda: len(app.screen.query(FooterKey)) > 5)
+        await pilot.pause()
+        for key in app.screen.query(FooterKey):
+            palette = key.has_class("-command-palette")
+            assert key.compact is (True if palette else footer.compact)
+            assert key.has_class("-compact") is key.compact
+        assert restyled == []

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stylecore.errors import StyleCoreError
 
@@ -29,6 +29,7 @@ from ...service import (
 )
 from ..widgets.contact_sheet import caption_markup
 from ..widgets.filmstrip import Filmstrip
+from ..widgets.footer import Footer
 from ..widgets.picture import Picture, PreparedWork, display_pixels
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 from .zooming import ZOOM_BINDINGS

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from ..widgets.footer import Footer
 from .base import CuratorScreen
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from stylecore.errors import StyleCoreError
 
@@ -32,6 +32,7 @@ from ...service import (
     toggle_chip,
 )
 from ..widgets.contact_sheet import ContactSheet
+from ..widgets.footer import Footer
 from .rating import RATE_BINDINGS, RatingScreen, in_order
 
 if TYPE_CHECKING:

@@ -7,9 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, ListItem, ListView, Static
+from textual.widgets import ListItem, ListView, Static
 
 from ...service import PictureImage, StyleEntry, ThumbError
+from ..widgets.footer import Footer
 from ..widgets.picture import Picture
 from .base import CuratorScreen
 
