@@ -32,6 +32,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 from textual import events
+from textual.geometry import Region
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -171,6 +172,23 @@ async def measure(studio: Studio, keys: int, sheet_only: bool = False) -> dict[s
         )
         results["thumbnails_shown_s"] = shown_at - started
         grid = app.screen.query_one(ContactSheet)
+        if grid._painter is not None and grid._painter.kind == "sixel":
+            # The sheet is drawn without waiting for its sixel pictures: when the last of the
+            # first screen's pictures (of the tiles wholly on screen) was on screen too.
+            def pictures_made() -> bool:
+                painter = grid._painter
+                assert painter is not None
+                for tile in visible_tiles(app):
+                    overlay = grid._paint(tile.index).overlay
+                    if overlay is None or tile.region.height < grid.tile.height:
+                        continue
+                    whole = Region(0, 0, overlay.width, overlay.height)
+                    if ("sixel", overlay.key, whole) not in painter._made:
+                        return False
+                return not grid._waiting
+
+            shown_at = await painted_after(pictures_made)
+            results["sixel_pictures_shown_s"] = shown_at - started
         results["renders"] = len(grid.items)
 
         async def latencies(sequence: list[str], fresh: bool = False) -> list[float]:

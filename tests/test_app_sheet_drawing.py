@@ -127,9 +127,16 @@ async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainte
                 ),
                 timeout=30,
             )
-            await pilot.pause()
-            lines = grid.render_lines(Region(0, 0, grid.outer_size.width, grid.outer_size.height))
-            sixels = [y for y, line in enumerate(lines) for s in line if s.text.startswith("\x1bP")]
+
+            def sixel_lines() -> list[int]:
+                whole = Region(0, 0, grid.outer_size.width, grid.outer_size.height)
+                lines = grid.render_lines(whole)
+                return [
+                    y for y, line in enumerate(lines) for s in line if s.text.startswith("\x1bP")
+                ]
+
+            await wait_until(pilot, lambda: len(sixel_lines()) == 12, timeout=30)
+            sixels = sixel_lines()
             gutter = grid.styles.gutter
             tiles = grid.visible_tiles()
             # One picture per tile, sent at the end of its picture's last line.
@@ -233,3 +240,55 @@ async def test_the_sheet_converts_ansi_colours_as_it_paints_not_on_every_frame(s
             segments = list(line)
             filtered = ansi.apply(segments, background)
             assert [s.style for s in filtered] == [s.style for s in segments], line.text
+
+
+async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, monkeypatch):
+    """A page of new tiles is drawn at once, the pictures' cells blank, while their sixel data
+    is made on the encoder's threads; when all of it is made, the lines they end on are drawn
+    again, whole, with the pictures."""
+    from concurrent.futures import Future
+
+    from curator.app.widgets import tile_painting
+    from curator.service import sixel_data
+
+    held: list[tuple[Future[str], object]] = []
+
+    def held_back(images):  # type: ignore[no-untyped-def]
+        futures: list[Future[str]] = [Future() for _ in images]
+        held.extend(zip(futures, images, strict=True))
+        return futures
+
+    monkeypatch.setattr(tile_painting, "sixel_data_later", held_back)
+    graphics.choose("sixel")
+    try:
+        app = make_app(studio)
+        async with app.run_test(size=SIZE) as pilot:
+            grid = sheet(app)
+            await wait_until(
+                pilot,
+                lambda: (
+                    len(grid.visible_tiles()) == 12
+                    and all(tile.thumb is not None for tile in grid.visible_tiles())
+                    and len(held) >= 12
+                ),
+                timeout=30,
+            )
+            whole = Region(0, 0, grid.outer_size.width, grid.outer_size.height)
+
+            def sixels() -> int:
+                lines = grid.render_lines(whole)
+                return sum(s.text.startswith("\x1bP") for line in lines for s in line)
+
+            assert sixels() == 0  # drawn, the pictures on their way
+            assert grid._waiting
+            calls = record_refreshes(grid)
+            for future, image in held:
+                future.set_result(sixel_data(image))
+            await wait_until(pilot, lambda: not grid._waiting and calls, timeout=20)
+            asked = [region for call in calls for region in call]
+            assert asked and all(
+                region.x == 0 and region.width == grid.outer_size.width for region in asked
+            )
+            assert sixels() == 12
+    finally:
+        graphics.choose("halfcell")

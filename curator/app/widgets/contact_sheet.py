@@ -185,6 +185,9 @@ class ContactSheet(Widget, can_focus=True):
             super().__init__()
             self.path = path
 
+    class SixelsArrived(Message):
+        """The sixel data of the pictures a frame went without is made."""
+
     def __init__(self, thumbs_of: ThumbnailSource, path_of: Callable[[RenderRow], Path]) -> None:
         """`thumbs_of` gives thumbnails (the service's cache); `path_of(row)` a render's file."""
         super().__init__()
@@ -217,6 +220,7 @@ class ContactSheet(Widget, can_focus=True):
         self._frame_paints: dict[int, TilePaint] = {}
         #: Each screen line's tiles and the line joined from them, replaced when they change.
         self._joined: dict[tuple[int, int, int], tuple[tuple[TilePaint, ...], Strip]] = {}
+        self._waiting: set[Region] = set()  # parts of the sheet drawn without their pictures
 
     # ----------------------------------------------------------------- layout
 
@@ -476,6 +480,17 @@ class ContactSheet(Widget, can_focus=True):
         """From a pool thread: hand over to the app's thread."""
         self.post_message(self.ThumbArrived(path))
 
+    def on_contact_sheet_sixels_arrived(self, message: SixelsArrived) -> None:
+        """Draw again the lines whose pictures were on their way (whole lines, as sixel needs;
+        one message for a frame's pictures, so that each line is sent once)."""
+        message.stop()
+        if self._painter is not None:
+            self._painter.collect_sixels()
+        waiting, self._waiting = self._waiting, set()
+        width = self.outer_size.width
+        for part in waiting:
+            self.refresh(Region(0, part.y, width, part.height))
+
     def on_contact_sheet_thumb_arrived(self, message: ThumbArrived) -> None:
         message.stop()
         for row_index in self._row_y:
@@ -652,7 +667,11 @@ class ContactSheet(Widget, can_focus=True):
                     continue
                 placed.append(part)
                 wanted.append((overlay.image, overlay.key, part.translate((-box.x, -box.y))))
-        for part, data in zip(placed, self._painter.sixels(wanted), strict=True):
+        made = self._painter.sixels(wanted, lambda: self.post_message(self.SixelsArrived()))
+        for part, data in zip(placed, made, strict=True):
+            if data is None:  # on its way: its lines are drawn again when it comes
+                self._waiting.add(part)
+                continue
             line = part.bottom - 1 - crop.y
             strip = lines[line]
             lines[line] = Strip(

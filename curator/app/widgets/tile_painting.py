@@ -14,8 +14,10 @@ picture (`SixelOverlay`), as textual-image's own sixel widget does.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +35,7 @@ from ...service import (
     ThumbError,
     dimmed,
     letterbox,
-    sixel_data_many,
+    sixel_data_later,
 )
 from . import picture as graphics
 from .halfcell import halfcell_strips
@@ -113,6 +115,7 @@ class PicturePainter:
         self.console = console
         self.kind = graphics.painter_kind()
         self._made: OrderedDict[object, Any] = OrderedDict()
+        self._coming: dict[object, Future[str]] = {}  # sixel data on the encoder's threads
 
     def lines(
         self, image: PictureImage, key: object, cells: tuple[int, int], background: Style
@@ -139,21 +142,45 @@ class PicturePainter:
         rendered = self.console.render_lines(renderable, options, pad=True)
         return [Strip(line, cells[0]) for line in rendered[: cells[1]]]
 
-    def sixels(self, wanted: list[tuple[PictureImage, object, Region]]) -> list[str]:
-        """Sixel data for each (picture made for its box, its key, the part of it in cells);
-        those not made before are encoded together, on several cores (a page of new tiles)."""
+    def sixels(
+        self, wanted: list[tuple[PictureImage, object, Region]], arrived: Callable[[], None]
+    ) -> list[str | None]:
+        """Sixel data for each (picture made for its box, its key, the part of it in cells),
+        or None for those not made yet: those are started on the encoder's threads, side by
+        side (a page of new tiles), and `arrived` is called, from an encoder thread, once all
+        of them are made. The sheet is drawn without waiting for its pictures, as Lightroom's
+        grid is: keys act at once, the pictures follow."""
         found: list[str | None] = []
         for _, key, crop in wanted:
-            data = self._made.get(("sixel", key, crop))
+            cache_key = ("sixel", key, crop)
+            data = self._made.get(cache_key)
             if data is not None:
-                self._made.move_to_end(("sixel", key, crop))
+                self._made.move_to_end(cache_key)
             found.append(data)
-        missing = [index for index, data in enumerate(found) if data is None]
-        parts = [crop_cells(image, crop) for image, _, crop in (wanted[index] for index in missing)]
-        for index, data in zip(missing, sixel_data_many(parts), strict=True):
-            found[index] = data
-            self._remember(("sixel", wanted[index][1], wanted[index][2]), data)
-        return [data or "" for data in found]
+        self.collect_sixels()
+        for index, (_, key, crop) in enumerate(wanted):
+            if found[index] is None:
+                found[index] = self._made.get(("sixel", key, crop))
+        start = [
+            index
+            for index, (_, key, crop) in enumerate(wanted)
+            if found[index] is None and ("sixel", key, crop) not in self._coming
+        ]
+        if start:
+            parts = [crop_cells(wanted[index][0], wanted[index][2]) for index in start]
+            later = sixel_data_later(parts)
+            for index, future in zip(start, later, strict=True):
+                self._coming[("sixel", wanted[index][1], wanted[index][2])] = future
+            _when_all_done(later, arrived)
+        return found
+
+    def collect_sixels(self) -> None:
+        """Keep the sixel data made since the last look (on the app's thread)."""
+        for cache_key, future in list(self._coming.items()):
+            if future.done():
+                del self._coming[cache_key]
+                if not future.cancelled() and future.exception() is None:
+                    self._remember(cache_key, future.result())
 
     def _remember(self, key: object, value: object) -> None:
         self._made[key] = value
@@ -291,3 +318,20 @@ def text_block(console: Console, text: str, width: int, style: Style) -> list[St
         line.pad_right(max(0, width - line.cell_len))
         lines.append(Strip(line.render(console), width).apply_style(style))
     return lines
+
+
+def _when_all_done(futures: list[Future[str]], then: Callable[[], None]) -> None:
+    """Call `then` once, when the last of `futures` is done (from the thread that finished it)."""
+    left = len(futures)
+    lock = threading.Lock()
+
+    def one_done(_: Future[str]) -> None:
+        nonlocal left
+        with lock:
+            left -= 1
+            last = left == 0
+        if last:
+            then()
+
+    for future in futures:
+        future.add_done_callback(one_done)
