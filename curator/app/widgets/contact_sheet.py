@@ -480,6 +480,10 @@ class ContactSheet(Widget, can_focus=True):
         """From a pool thread: hand over to the app's thread."""
         self.post_message(self.ThumbArrived(path))
 
+    def _sixels_arrived(self) -> None:
+        """From an encoder thread: hand over to the app's thread."""
+        self.post_message(self.SixelsArrived())
+
     def on_contact_sheet_sixels_arrived(self, message: SixelsArrived) -> None:
         """Draw again the lines whose pictures were on their way (whole lines, as sixel needs;
         one message for a frame's pictures, so that each line is sent once)."""
@@ -667,7 +671,7 @@ class ContactSheet(Widget, can_focus=True):
                     continue
                 placed.append(part)
                 wanted.append((overlay.image, overlay.key, part.translate((-box.x, -box.y))))
-        made = self._painter.sixels(wanted, lambda: self.post_message(self.SixelsArrived()))
+        made = self._painter.sixels(wanted, self._sixels_arrived)
         for part, data in zip(placed, made, strict=True):
             if data is None:  # on its way: its lines are drawn again when it comes
                 self._waiting.add(part)
