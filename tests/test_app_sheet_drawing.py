@@ -292,3 +292,39 @@ async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, mo
             assert sixels() == 12
     finally:
         graphics.choose("halfcell")
+
+
+def test_a_picture_the_encoder_failed_on_is_drawn_blank_and_not_tried_again(monkeypatch):
+    """Each frame asks for its pictures again: one that failed must not be encoded over and
+    over (a loop of frames); it is kept as no data."""
+    from concurrent.futures import Future
+
+    from PIL import Image
+    from rich.console import Console
+
+    from curator.app.widgets import tile_painting
+
+    started: list[object] = []
+
+    def failing(images):  # type: ignore[no-untyped-def]
+        futures: list[Future[str]] = []
+        for image in images:
+            started.append(image)
+            future: Future[str] = Future()
+            future.set_exception(ValueError("cannot encode"))
+            futures.append(future)
+        return futures
+
+    monkeypatch.setattr(tile_painting, "sixel_data_later", failing)
+    graphics.choose("sixel")
+    try:
+        painter = tile_painting.PicturePainter(Console())
+        wanted = [(Image.new("RGB", (40, 40)), "key", Region(0, 0, 4, 2))]
+        arrived: list[bool] = []
+        assert painter.sixels(wanted, lambda: arrived.append(True)) == [None]
+        assert arrived == [True]
+        assert painter.sixels(wanted, lambda: arrived.append(True)) == [""]
+        assert painter.sixels(wanted, lambda: arrived.append(True)) == [""]
+        assert len(started) == 1
+    finally:
+        graphics.choose("halfcell")

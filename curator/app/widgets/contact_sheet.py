@@ -221,6 +221,7 @@ class ContactSheet(Widget, can_focus=True):
         #: Each screen line's tiles and the line joined from them, replaced when they change.
         self._joined: dict[tuple[int, int, int], tuple[tuple[TilePaint, ...], Strip]] = {}
         self._waiting: set[Region] = set()  # parts of the sheet drawn without their pictures
+        self._blank: tuple[tuple[int, TileLook], Strip] | None = None
 
     # ----------------------------------------------------------------- layout
 
@@ -588,7 +589,7 @@ class ContactSheet(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         look = self._tile_look()
-        blank = self._truecolor([Strip.blank(width, look.base)])[0]
+        blank = self._blank_line(width, look)
         if not self.items:
             words = text_block(self.app.console, self.empty_text, width, look.base + look.message)
             return self._truecolor(words)[y] if y < len(words) else blank
@@ -616,6 +617,13 @@ class ContactSheet(Widget, can_focus=True):
             self._joined.clear()  # lines of pages left behind
         self._joined[key] = (paints, line)
         return line
+
+    def _blank_line(self, width: int, look: TileLook) -> Strip:
+        """An empty line of the sheet's colour, `width` wide (margins and padding are cut
+        from it), made once for the width and theme."""
+        if self._blank is None or self._blank[0] != (width, look):
+            self._blank = ((width, look), self._truecolor([Strip.blank(width, look.base)])[0])
+        return self._blank[1]
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """The ANSI-to-truecolor filter is applied to each tile, title and message as it is

@@ -150,6 +150,7 @@ class PicturePainter:
         side (a page of new tiles), and `arrived` is called, from an encoder thread, once all
         of them are made. The sheet is drawn without waiting for its pictures, as Lightroom's
         grid is: keys act at once, the pictures follow."""
+        self.collect_sixels()
         found: list[str | None] = []
         for _, key, crop in wanted:
             cache_key = ("sixel", key, crop)
@@ -157,10 +158,6 @@ class PicturePainter:
             if data is not None:
                 self._made.move_to_end(cache_key)
             found.append(data)
-        self.collect_sixels()
-        for index, (_, key, crop) in enumerate(wanted):
-            if found[index] is None:
-                found[index] = self._made.get(("sixel", key, crop))
         start = [
             index
             for index, (_, key, crop) in enumerate(wanted)
@@ -175,12 +172,15 @@ class PicturePainter:
         return found
 
     def collect_sixels(self) -> None:
-        """Keep the sixel data made since the last look (on the app's thread)."""
+        """Keep the sixel data made since the last look (on the app's thread). A picture the
+        encoder failed on is kept as no data (drawn blank, not tried again frame after frame);
+        one cancelled as the app closed is forgotten."""
         for cache_key, future in list(self._coming.items()):
             if future.done():
                 del self._coming[cache_key]
-                if not future.cancelled() and future.exception() is None:
-                    self._remember(cache_key, future.result())
+                if not future.cancelled():
+                    failed = future.exception() is not None
+                    self._remember(cache_key, "" if failed else future.result())
 
     def _remember(self, key: object, value: object) -> None:
         self._made[key] = value
