@@ -57,3 +57,25 @@ def test_a_pan_step_is_recognised_as_the_last_view_moved():
     edge = zoomed(image, box, zoom, (1.0, 0.5), (0, 0, 0))
     further = zoomed(image, box, zoom, (1.2, 0.5), (0, 0, 0))
     assert not moved_by(edge, further, (round(0.2 * image.width), 0))
+
+
+def test_a_move_is_checked_across_and_down_on_rows_of_the_overlap():
+    """The check looks at some rows of the overlap, not all of it: a move wrong by one pixel
+    either way, or a view clamped at an edge, is still caught on a textured picture."""
+    import numpy as np
+    from PIL import Image
+
+    from curator.service import moved_by
+
+    noise = np.random.default_rng(3).integers(0, 255, (900, 1200, 3), np.uint8)
+    render = Image.fromarray(noise)
+    view = render.crop((100, 100, 1020, 820))
+    for shift in ((230, 0), (0, 60), (-115, 40)):
+        dx, dy = shift
+        moved = render.crop((100 + dx, 100 + dy, 1020 + dx, 820 + dy))
+        assert moved_by(view, moved, shift)
+        assert not moved_by(view, moved, (dx + 1, dy))
+        assert not moved_by(view, moved, (dx, dy + 1))
+        assert not moved_by(view, moved, (dx, dy - 1))
+    clamped = render.crop((280, 100, 1200, 820))  # asked for 230 more, clamped at 180
+    assert not moved_by(view, clamped, (410, 0))
