@@ -385,7 +385,11 @@ class LoupeScreen(RatingScreen):
             return
         box = self.query_one("#render", Picture).box_pixels()
         picture = (kind, self.row.file, self.row.mtime_ns)
-        small = overview(image, box, self.zoom, self.centre, key=picture)
+        # Made at the size it is shown (no resize of the outlined picture on every pan step).
+        shown_w, shown_h = overview_widget.box_pixels()
+        fit = min(shown_w / image.width, shown_h / image.height)
+        longest = round(max(image.size) * fit) if fit > 0 else 256
+        small = overview(image, box, self.zoom, self.centre, max(16, longest), key=picture)
         key = ("overview", *picture, self.zoom, self.centre, box)
         overview_widget.show(small, "", key)
 
