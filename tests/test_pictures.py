@@ -59,9 +59,9 @@ def test_a_pan_step_is_recognised_as_the_last_view_moved():
     assert not moved_by(edge, further, (round(0.2 * image.width), 0))
 
 
-def test_a_move_is_checked_across_and_down_on_rows_of_the_overlap():
-    """The check looks at some rows of the overlap, not all of it: a move wrong by one pixel
-    either way, or a view clamped at an edge, is still caught on a textured picture."""
+def test_a_move_wrong_by_a_pixel_either_way_is_refused():
+    """A pan step reuses the last picture drawn only when the new view is it moved exactly:
+    a move wrong by one pixel across or down, or a view clamped at an edge, is refused."""
     import numpy as np
     from PIL import Image
 
