@@ -229,8 +229,8 @@ async def test_the_sheet_converts_ansi_colours_as_it_paints_not_on_every_frame(s
         assert theme is not None
         app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
         app.theme = "ansi-accent"
-        await pilot.pause()
-        assert grid._tile_look().cursor.color.triplet is None  # an ANSI colour to convert
+        # An ANSI colour to convert, once the theme's styles are in place.
+        await wait_until(pilot, lambda: grid._tile_look().cursor.color.triplet is None)
         (ansi,) = [each for each in app.get_line_filters() if isinstance(each, ANSIToTruecolor)]
         assert ansi not in grid.get_line_filters()
         background = grid.background_colors[1]
@@ -328,3 +328,19 @@ def test_a_picture_the_encoder_failed_on_is_drawn_blank_and_not_tried_again(monk
         assert len(started) == 1
     finally:
         graphics.choose("halfcell")
+
+
+async def test_the_sheet_looks_again_once_a_new_theme_s_styles_are_in_place(studio):
+    """Textual applies a new theme's styles a moment after the theme is set: a frame drawn in
+    between must not leave the sheet in the old colours."""
+    app = make_app(studio)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.visible_tiles()) == 12)
+        theme = app.get_theme(app.theme)
+        assert theme is not None
+        app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
+        app.theme = "ansi-accent"
+        assert grid._tile_look().cursor.color.triplet is not None  # the old styles still
+        await pilot.pause()
+        assert grid._tile_look().cursor.color.triplet is None  # the new theme's ANSI red

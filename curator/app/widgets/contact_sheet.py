@@ -225,6 +225,15 @@ class ContactSheet(Widget, can_focus=True):
 
     # ----------------------------------------------------------------- layout
 
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        """The theme's styles are in place (Textual applies them a moment after the theme is
+        set, and a frame drawn in between would have kept the old colours): look again."""
+        self._look = None
+        self.refresh()
+
     def on_resize(self) -> None:
         self._relayout()
 
