@@ -225,7 +225,20 @@ def test_the_overview_outlines_the_part_on_screen():
     assert small.getpixel((125, 62)) == (0, 0, 0)  # an outline, not a fill
 
 
-async def test_zooming_shows_the_overview(studio):
+def test_a_small_overview_at_400_percent_still_outlines_a_pixel():
+    """Made at the size it is shown, a half-cell overview is a few dozen pixels: at 400% of
+    a 2048 px render the part on screen is under a pixel, and is outlined by one."""
+    from PIL import Image
+
+    from curator.service import overview
+
+    render = Image.new("RGB", (2048, 1536), (0, 0, 0))
+    small = overview(render, (92, 72), 4.0, (0.3, 0.6), longest=18)
+    assert small.size == (18, 14)
+    assert sum(small.getpixel((x, y)) != (0, 0, 0) for x in range(18) for y in range(14)) >= 1
+
+
+async def test_zooming_shows_the_overview_made_at_its_size(studio):
     app = make_app(studio)
     async with app.run_test(size=SIZE) as pilot:
         loupe, _ = await open_loupe(pilot)
@@ -235,6 +248,16 @@ async def test_zooming_shows_the_overview(studio):
         assert overview.display
         shown = overview._wanted
         assert shown[0] is not None and shown[2][0] == "overview"
+        await pilot.press("Z")  # 200%: the overview, laid out now, made at its size
+        await pilot.pause()
+        shown = overview._wanted
+        box = overview.box_pixels()
+        assert shown[0] is not None and max(shown[0].size) == max(  # not resized to be shown
+            round(side * min(b / s for b, s in zip(box, loupe._render_image.size, strict=True)))
+            for side in loupe._render_image.size
+        )
+        for _ in range(3):  # 400%, 100% and 200%, panning at each
+            await pilot.press("Z", "L", "J")
         await pilot.press("z")
         assert not overview.display
 

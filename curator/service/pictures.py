@@ -318,7 +318,9 @@ def overview(
     small = base.copy()
     w, h = small.size
     left, top = (cx - view_w / 2) * w, (cy - view_h / 2) * h
-    right, bottom = left + view_w * w - 1, top + view_h * h - 1
+    # At least one pixel: a small overview (half-cell's, a pixel a half cell) at 400% outlines
+    # less than a pixel.
+    right, bottom = max(left, left + view_w * w - 1), max(top, top + view_h * h - 1)
     draw = ImageDraw.Draw(small)
     width = max(1, round(max(w, h) / 100))
     draw.rectangle((left, top, right, bottom), outline=colour, width=width)
