@@ -216,6 +216,14 @@ def test_a_renderable_s_picture_becomes_tile_lines(monkeypatch):
     assert painter.lines(picture, "key", (23, 9), background=None) is lines  # type: ignore[arg-type]
 
 
+def use_ansi_accent(app) -> None:
+    """The app's theme with its accent (the cursor's border) given as an ANSI colour."""
+    theme = app.get_theme(app.theme)
+    assert theme is not None
+    app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
+    app.theme = "ansi-accent"
+
+
 async def test_the_sheet_converts_ansi_colours_as_it_paints_not_on_every_frame(studio):
     """Textual's ANSI-to-truecolor filter is left out of the sheet's frames (it looked up every
     cell of every line joined anew) and applied to each tile's border and words as they are
@@ -225,10 +233,7 @@ async def test_the_sheet_converts_ansi_colours_as_it_paints_not_on_every_frame(s
     async with app.run_test(size=SIZE) as pilot:
         grid = sheet(app)
         await wait_until(pilot, lambda: len(grid.visible_tiles()) == 12)
-        theme = app.get_theme(app.theme)
-        assert theme is not None
-        app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
-        app.theme = "ansi-accent"
+        use_ansi_accent(app)
         # An ANSI colour to convert, once the theme's styles are in place.
         await wait_until(pilot, lambda: grid._tile_look().cursor.color.triplet is None)
         (ansi,) = [each for each in app.get_line_filters() if isinstance(each, ANSIToTruecolor)]
@@ -337,10 +342,7 @@ async def test_the_sheet_looks_again_once_a_new_theme_s_styles_are_in_place(stud
     async with app.run_test(size=SIZE) as pilot:
         grid = sheet(app)
         await wait_until(pilot, lambda: len(grid.visible_tiles()) == 12)
-        theme = app.get_theme(app.theme)
-        assert theme is not None
-        app.register_theme(dataclasses.replace(theme, name="ansi-accent", accent="ansi_red"))
-        app.theme = "ansi-accent"
+        use_ansi_accent(app)
         assert grid._tile_look().cursor.color.triplet is not None  # the old styles still
         await pilot.pause()
         assert grid._tile_look().cursor.color.triplet is None  # the new theme's ANSI red
