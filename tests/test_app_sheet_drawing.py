@@ -28,6 +28,12 @@ def studio(tmp_path):
     return make_studio(tmp_path / "studio", renders=12)
 
 
+def all_twelve_shown(grid) -> bool:
+    """The studio's twelve renders all on the sheet, each with its thumbnail."""
+    tiles = grid.visible_tiles()
+    return len(tiles) == 12 and all(tile.thumb is not None for tile in tiles)
+
+
 def tile_lines(grid, tile) -> list[str]:
     """The text of a tile's lines as drawn (border included)."""
     x = tile.region.x
@@ -89,10 +95,7 @@ async def test_a_rating_repaints_the_caption_alone_and_a_move_two_tiles(studio):
         grid = sheet(app)
         await wait_until(
             pilot,
-            lambda: (
-                len(grid.visible_tiles()) == 12
-                and all(tile.thumb is not None for tile in grid.visible_tiles())
-            ),
+            lambda: all_twelve_shown(grid),
         )
         await pilot.pause()  # the last thumbnails' repaints asked for
         await pilot.pause()
@@ -121,10 +124,7 @@ async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainte
             grid = sheet(app)
             await wait_until(
                 pilot,
-                lambda: (
-                    len(grid.visible_tiles()) == 12
-                    and all(tile.thumb is not None for tile in grid.visible_tiles())
-                ),
+                lambda: all_twelve_shown(grid),
                 timeout=30,
             )
 
@@ -271,11 +271,7 @@ async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, mo
             grid = sheet(app)
             await wait_until(
                 pilot,
-                lambda: (
-                    len(grid.visible_tiles()) == 12
-                    and all(tile.thumb is not None for tile in grid.visible_tiles())
-                    and len(held) >= 12
-                ),
+                lambda: all_twelve_shown(grid) and len(held) >= 12,
                 timeout=30,
             )
             whole = Region(0, 0, grid.outer_size.width, grid.outer_size.height)
