@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
 from curator.app.widgets import picture as graphics
@@ -15,7 +12,7 @@ from curator.app.screens.loupe import LoupeScreen  # noqa: E402
 from curator.app.widgets.picture import Picture  # noqa: E402
 
 from .studio_factory import make_studio  # noqa: E402
-from .test_app import SIZE, make_app, wait_until  # noqa: E402
+from .test_app import SIZE, graphics_mode, make_app, wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -43,16 +40,6 @@ async def open_loupe(pilot) -> tuple[LoupeScreen, Picture]:
     assert isinstance(loupe, LoupeScreen)
     await wait_until(pilot, lambda: loupe._render_image is not None, timeout=20)
     return loupe, loupe.query_one("#render", Picture)
-
-
-@contextmanager
-def graphics_mode(mode: str) -> Iterator[None]:
-    """Pictures drawn as `mode` for the apps made inside; half cells again after."""
-    graphics.choose(mode)
-    try:
-        yield
-    finally:
-        graphics.choose("halfcell")
 
 
 async def test_zoom_pan_and_before_after(studio):
@@ -459,3 +446,38 @@ async def test_pictures_leave_out_the_ansi_filter_their_colours_need_none(studio
             segments = list(line)
             filtered = ansi.apply(segments, widget.background_colors[1])
             assert [s.style for s in filtered] == [s.style for s in segments]
+
+
+async def test_a_sixel_picture_replaced_before_it_is_encoded_is_not_encoded(tmp_path, monkeypatch):
+    """Stepping through renders gives the widget picture after picture: the blocks of one
+    replaced before they were started are cancelled, not queued before the picture shown."""
+    from concurrent.futures import Future
+
+    from curator.app.widgets import sixel_picture
+    from curator.app.widgets.sixel_picture import SixelPicture
+    from curator.service import sixel_data
+
+    with graphics_mode("sixel"):
+        app = make_app(big_render_studio(tmp_path, 768))
+        async with app.run_test(size=SIZE) as pilot:
+            _, render = await open_loupe(pilot)
+            widget = render.image_widget
+            assert isinstance(widget, SixelPicture) and widget.image is not None
+            held: list[tuple[Future[str], object]] = []
+
+            def held_back(images):  # type: ignore[no-untyped-def]
+                futures: list[Future[str]] = [Future() for _ in images]
+                held.extend(zip(futures, images, strict=True))
+                return futures
+
+            monkeypatch.setattr(sixel_picture, "sixel_data_later", held_back)
+            shown = widget.image
+            widget.image = shown.transpose(0)  # another picture of the same size
+            replaced = list(held)
+            assert replaced
+            widget.image = shown.rotate(180)
+            assert all(future.cancelled() for future, _ in replaced)
+            monkeypatch.undo()  # encoding for real again before anything is drawn
+            for future, image in held[len(replaced) :]:
+                future.set_result(sixel_data(image))
+            await pilot.pause()

@@ -47,6 +47,10 @@ class SixelPicture(PictureWidget):
         self.image = image
 
     def _forget_drawing(self) -> None:
+        # The last picture's blocks not started yet are not wanted (stepping through renders
+        # would queue them before the picture shown).
+        for coming in self._coming.values():
+            coming.cancel()
         self._coming = {}
         self._encode_ahead()
 
@@ -81,8 +85,7 @@ class SixelPicture(PictureWidget):
                 _RECENT[(id(image), block)] = (image, data)
         _trim()
         self._image = image
-        self._coming = {}
-        self._encode_ahead()
+        self._forget_drawing()
         self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
