@@ -22,6 +22,7 @@ from ...service import (
     RenderRow,
     ThumbError,
     clamp_centre,
+    fit_scale,
     histogram_lines,
     next_zoom,
     overview,
@@ -386,8 +387,7 @@ class LoupeScreen(RatingScreen):
         box = self.query_one("#render", Picture).box_pixels()
         picture = (kind, self.row.file, self.row.mtime_ns)
         # Made at the size it is shown (no resize of the outlined picture on every pan step).
-        shown_w, shown_h = overview_widget.box_pixels()
-        fit = min(shown_w / image.width, shown_h / image.height)
+        fit = fit_scale(image.size, overview_widget.box_pixels())
         longest = round(max(image.size) * fit) if fit > 0 else 256
         small = overview(image, box, self.zoom, self.centre, max(16, longest), key=picture)
         key = ("overview", *picture, self.zoom, self.centre, box)

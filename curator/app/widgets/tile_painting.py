@@ -262,6 +262,8 @@ def paint_tile(
         ]
     )
 
+    blank = truecolor([Strip.blank(inner, background)])[0]
+
     message, overlay = "", None
     if isinstance(thumb, ThumbError):
         message = f"[b]cannot show[/]\n{thumb.message}"
@@ -271,10 +273,9 @@ def paint_tile(
         message = "[dim]no graphics[/]"
     body: list[Strip]
     if message:
-        words = truecolor(_wrapped(console, message, inner, background + look.message))
-        words = words[:image_rows]
+        words = _wrapped(console, message, inner, background + look.message)[:image_rows]
+        words = truecolor(words)
         above = (image_rows - len(words)) // 2
-        blank = truecolor([Strip.blank(inner, background)])[0]
         body = [blank] * above + words + [blank] * (image_rows - above - len(words))
     else:
         assert thumb is not None and not isinstance(thumb, ThumbError)
@@ -296,7 +297,7 @@ def paint_tile(
         lines.append(Strip.join([side, strip, side]))
     lines.append(bottom)
     if len(lines) < height:
-        filler = Strip.join([side, truecolor([Strip.blank(inner, background)])[0], side])
+        filler = Strip.join([side, blank, side])
         lines[-1:-1] = [filler] * (height - len(lines))
     plain = Text.from_markup(message).plain if message else ""
     return TilePaint(lines[:height], plain, overlay)
