@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,6 +35,16 @@ SIZE = (160, 50)
 @pytest.fixture
 def studio(tmp_path):
     return make_studio(tmp_path / "studio", renders=12)
+
+
+@contextmanager
+def graphics_mode(mode: str) -> Iterator[None]:
+    """Pictures drawn as `mode` for the apps made inside; half cells again after."""
+    graphics.choose(mode)
+    try:
+        yield
+    finally:
+        graphics.choose("halfcell")
 
 
 def make_app(studio, **kwargs):

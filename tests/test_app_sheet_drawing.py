@@ -20,7 +20,7 @@ from curator.app.memory import limit_malloc_arenas  # noqa: E402
 from curator.thumbs import ThumbnailCache  # noqa: E402
 
 from .studio_factory import make_studio  # noqa: E402
-from .test_app import SIZE, make_app, sheet, wait_until  # noqa: E402
+from .test_app import SIZE, graphics_mode, make_app, sheet, wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -116,8 +116,7 @@ async def test_a_rating_repaints_the_caption_alone_and_a_move_two_tiles(studio):
 async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainted(studio):
     from curator.app.widgets.sixel_picture import SixelPicture
 
-    graphics.choose("sixel")
-    try:
+    with graphics_mode("sixel"):
         assert graphics.image_class() is SixelPicture and graphics.painter_kind() == "sixel"
         app = make_app(studio)
         async with app.run_test(size=SIZE) as pilot:
@@ -159,8 +158,6 @@ async def test_sixel_pictures_are_sent_over_blank_cells_and_whole_lines_repainte
             calls.clear()
             app.notify("a toast", timeout=0.2)
             await wait_until(pilot, lambda: any(not call for call in calls), timeout=20)
-    finally:
-        graphics.choose("halfcell")
 
 
 async def test_a_closed_stack_under_the_cursor_has_its_first_page_decoded(tmp_path):
@@ -264,8 +261,7 @@ async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, mo
         return futures
 
     monkeypatch.setattr(tile_painting, "sixel_data_later", held_back)
-    graphics.choose("sixel")
-    try:
+    with graphics_mode("sixel"):
         app = make_app(studio)
         async with app.run_test(size=SIZE) as pilot:
             grid = sheet(app)
@@ -291,8 +287,6 @@ async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, mo
                 region.x == 0 and region.width == grid.outer_size.width for region in asked
             )
             assert sixels() == 12
-    finally:
-        graphics.choose("halfcell")
 
 
 def test_a_picture_the_encoder_failed_on_is_drawn_blank_and_not_tried_again(monkeypatch):
@@ -317,8 +311,7 @@ def test_a_picture_the_encoder_failed_on_is_drawn_blank_and_not_tried_again(monk
         return futures
 
     monkeypatch.setattr(tile_painting, "sixel_data_later", failing)
-    graphics.choose("sixel")
-    try:
+    with graphics_mode("sixel"):
         painter = tile_painting.PicturePainter(Console())
         wanted = [(Image.new("RGB", (40, 40)), "key", Region(0, 0, 4, 2))]
         arrived: list[bool] = []
@@ -327,8 +320,6 @@ def test_a_picture_the_encoder_failed_on_is_drawn_blank_and_not_tried_again(monk
         assert painter.sixels(wanted, lambda: arrived.append(True)) == [""]
         assert painter.sixels(wanted, lambda: arrived.append(True)) == [""]
         assert len(started) == 1
-    finally:
-        graphics.choose("halfcell")
 
 
 async def test_the_sheet_looks_again_once_a_new_theme_s_styles_are_in_place(studio):
