@@ -101,6 +101,51 @@ async def test_landing_renders_never_blank_the_page_and_are_counted_as_new(studi
         assert " new " not in str(screen.query_one("#status").render())
 
 
+def shown_lines(grid) -> tuple[int, int]:
+    """(first line of the last row's tile, lines the sheet draws): where the end sits."""
+    last = max(grid.visible_tiles(), key=lambda tile: tile.index)
+    return last.region.bottom, len(grid._screen_lines)
+
+
+async def test_the_end_of_a_long_sheet_sits_on_the_bottom_edge(studio):
+    """With rows hidden above, the last row ends on the sheet's last line (the top row is cut)
+    rather than leaving part of a row blank below it, at the end and while renders land; a
+    cut row the cursor moves to is shown whole."""
+    from .studio_factory import add_renders
+
+    add_renders(studio, 36, start=12)  # 48 renders: 8 rows of six, three and a bit a page
+    app = make_app(studio, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = sheet(app)
+        await wait_until(pilot, lambda: len(grid.items) == 48)
+        height = grid.size.height
+        assert height % grid.tile.height  # a page is not a whole number of rows
+        await pilot.press("end")
+        await wait_until(pilot, lambda: grid.top > 0)
+        assert grid.skip > 0 and shown_lines(grid) == (height, height)
+        top_tiles = [tile for tile in grid.visible_tiles() if tile.region.y == 0]
+        assert top_tiles and all(t.region.height < grid.tile.height for t in top_tiles)
+        # The sheet's first line is the cut tile's first line shown, its last where it ends.
+        lines = grid._paint(top_tiles[0].index).lines
+        assert grid.render_line(0).text.startswith(lines[grid.skip].text)
+        bottom = top_tiles[0].region.bottom - 1
+        assert grid.render_line(bottom).text.startswith(lines[-1].text)
+        add_renders(studio, 6, start=60)  # a row lands above
+        await wait_until(pilot, lambda: len(grid.items) == 54, timeout=30)
+        assert shown_lines(grid) == (height, height)  # still no blank below
+        cut_row = grid.layout_rows[grid.top]
+        while grid._row_of_item[grid.cursor] != grid.top:
+            await pilot.press("up")
+        assert grid.skip == 0 and grid.current.id in {
+            grid.items[i].id for i in range(cut_row.start, cut_row.start + cut_row.count)
+        }
+        whole = next(t for t in grid.visible_tiles() if t.index == grid.cursor)
+        assert whole.region.y == 0 and whole.region.height == grid.tile.height
+        assert len(grid._screen_lines) == height  # the last row cut below, not blank
+        await pilot.press("home")
+        assert (grid.top, grid.skip) == (0, 0)
+
+
 def test_the_header_says_the_loop_s_progress_and_time_left():
     from curator.service.studio import QueueSummary
 

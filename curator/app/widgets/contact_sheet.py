@@ -198,6 +198,9 @@ class ContactSheet(Widget, can_focus=True):
         self.index_of: dict[int, int] = {}
         self.cursor = 0
         self.top = 0
+        #: Lines of the `top` row hidden above the sheet: at the end of the list the last row
+        #: sits on the bottom edge and the top row is cut, rather than blank space below.
+        self.skip = 0
         self.columns = 1
         self.marked: set[int] = set()
         self.size_name = "medium"
@@ -209,7 +212,7 @@ class ContactSheet(Widget, can_focus=True):
         self._row_of_item: dict[int, int] = {}
         #: What each line of the sheet shows: (layout row, line within it), from `top` down.
         self._screen_lines: list[tuple[int, int]] = []
-        #: The first content line of each layout row on screen.
+        #: The first content line of each layout row on screen (negative for a cut top row).
         self._row_y: dict[int, int] = {}
         #: Painted tiles by state, least recently used first: a screenful of tiny tiles and
         #: the pages either side of it, not every state a tile ever had.
@@ -285,7 +288,7 @@ class ContactSheet(Widget, can_focus=True):
         """Show new groups; the cursor stays on render `keep` (or the same position) if present."""
         if keep is None and self.items:
             keep = self.current.id if self.current else None
-        old_cursor, old_top = self.cursor, self.top
+        old_cursor, old_top, old_skip = self.cursor, self.top, self.skip
         old_screen_row = self._row_of_item.get(old_cursor, 0) - old_top
         self._groups = groups
         self.badges = {key: value for group in groups for key, value in group.stacks.items()}
@@ -300,6 +303,7 @@ class ContactSheet(Widget, can_focus=True):
         # Keep the cursor's render on the same screen row when rows landed above it.
         cursor_row = self._row_of_item.get(self.cursor, 0)
         self.top = max(0, cursor_row - max(0, old_screen_row))
+        self.skip = old_skip if self.top and self.top != cursor_row else 0
         self._fill_screen()
         self._show_group_title()
         if self.is_mounted:
@@ -328,7 +332,8 @@ class ContactSheet(Widget, can_focus=True):
             layout = self.layout_rows[row_index]
             if layout.header is not None:
                 continue
-            height = min(self.tile.height, len(self._screen_lines) - y)
+            top = max(0, y)  # a cut top row shows its lower part
+            height = min(y + self.tile.height, len(self._screen_lines)) - top
             for column in range(layout.count):
                 index = layout.start + column
                 row = self.items[index]
@@ -337,7 +342,7 @@ class ContactSheet(Widget, can_focus=True):
                 views.append(
                     TileView(
                         row=row, index=index,
-                        region=Region(column * self.tile.width, y, self.tile.width - 1, height),
+                        region=Region(column * self.tile.width, top, self.tile.width - 1, height),
                         cursor=index == self.cursor, marked=row.id in self.marked,
                         stack=self.badges.get(row.id, ""), thumb=self._thumb(row),
                         caption=Text.from_markup(caption).plain, message=paint.message,
@@ -386,32 +391,55 @@ class ContactSheet(Widget, can_focus=True):
         self.move(dy=direction * rows)
 
     def _scroll_to_cursor(self) -> bool:
-        """Adjust `top` so the cursor's row is visible; True if it changed (and redrew)."""
+        """Adjust `top` (and `skip`) so the cursor's row is wholly visible; True if the page
+        moved (and was redrawn)."""
         if not self.layout_rows:
             return False
         row = self._row_of_item.get(self.cursor, 0)
-        old = self.top
-        if row < self.top:
-            self.top = row
+        old = (self.top, self.skip)
+        if row < self.top or (row == self.top and self.skip):
+            self.top, self.skip = row, 0
             if row > 0 and self.layout_rows[row - 1].header is not None:
                 self.top = row - 1  # show the group header with its first row
         else:
-            while self._rows_height(self.top, row + 1) > max(self.tile.height, self.size.height):
-                self.top += 1
+            height = max(self.tile.height, self.size.height)
+            while self._rows_height(self.top, row + 1) - self.skip > height:
+                self.top, self.skip = self.top + 1, 0
         self.top = max(0, min(self.top, len(self.layout_rows) - 1))
-        if self.top != old:
+        self._fill_screen()
+        if (self.top, self.skip) != old:
             self.redraw()
             return True
         return False
 
     def _fill_screen(self) -> None:
-        """Never leave blank space below the last row while rows are hidden above: renders
-        landing above the cursor must not push the page up past its end."""
+        """Never leave blank space below the last row while rows are hidden above (renders
+        landing above the cursor, a re-sort, End): the page starts earlier, by lines, until
+        the last row sits on the bottom edge, and the top row is cut instead."""
         height = max(self.tile.height, self.size.height) if self.is_mounted else 0
-        if not height:
+        if not height or not self.layout_rows:
+            self.skip = 0
             return
-        while self.top > 0 and (self._rows_height(self.top - 1, len(self.layout_rows)) <= height):
-            self.top -= 1
+        self.top = max(0, min(self.top, len(self.layout_rows) - 1))
+        self.skip = max(0, min(self.skip, self.layout_rows[self.top].height(self.tile.height) - 1))
+        missing = height - (self._lines_from_top(height + self.skip) - self.skip)
+        while missing > 0 and (self.top > 0 or self.skip):
+            if not self.skip:
+                self.top -= 1
+                self.skip = self.layout_rows[self.top].height(self.tile.height)
+            taken = min(self.skip, missing)
+            self.skip -= taken
+            missing -= taken
+
+    def _lines_from_top(self, enough: int) -> int:
+        """The lines of the rows from `top` to the end, counted up to `enough` (10,000 renders
+        are 1,250 rows: the sum stops once it is past the page)."""
+        lines = 0
+        for layout in self.layout_rows[self.top :]:
+            lines += layout.height(self.tile.height)
+            if lines >= enough:
+                break
+        return lines
 
     def _show_group_title(self) -> None:
         """Show the title of the cursor's group above it whenever the rows from the title
@@ -427,7 +455,7 @@ class ContactSheet(Widget, can_focus=True):
             return
         height = max(self.tile.height, self.size.height)
         if self._rows_height(title, cursor_row + 1) <= height:
-            self.top = title
+            self.top, self.skip = title, 0
 
     def _rows_height(self, first: int, stop: int) -> int:
         return sum(self.layout_rows[i].height(self.tile.height) for i in range(first, stop))
@@ -454,8 +482,9 @@ class ContactSheet(Widget, can_focus=True):
         wanted: list[Path] = []
         while row_index < len(self.layout_rows) and len(lines) < height:
             layout = self.layout_rows[row_index]
-            self._row_y[row_index] = len(lines)
-            lines.extend((row_index, dy) for dy in range(layout.height(self.tile.height)))
+            hidden = self.skip if row_index == self.top else 0
+            self._row_y[row_index] = len(lines) - hidden
+            lines.extend((row_index, dy) for dy in range(hidden, layout.height(self.tile.height)))
             for index in range(layout.start, layout.start + layout.count):
                 path = self.path_of(self.items[index])
                 if self.thumbs.cached(path) is None:
@@ -525,6 +554,10 @@ class ContactSheet(Widget, can_focus=True):
         first, height = 0, self.tile.height
         if caption_only:
             first, height = self.tile.height - 3, 2  # above the bottom border
+        if y + first < 0:  # the top row, cut: only its lines on screen
+            first, height = -y, height + y + first
+            if height <= 0:
+                return
         if self._painter is not None and self._painter.kind == "sixel":
             # Textual writes a partly changed line from the widget's left edge to the change
             # and would cut the sixel sequences at the line's end: repaint whole lines (their
