@@ -144,6 +144,9 @@ async def test_the_end_of_a_long_sheet_sits_on_the_bottom_edge(studio):
         assert len(grid._screen_lines) == height  # the last row cut below, not blank
         await pilot.press("home")
         assert (grid.top, grid.skip) == (0, 0)
+        await pilot.press("end", "minus")  # smaller tiles: six rows and a bit, still no blank
+        await wait_until(pilot, lambda: grid.size_name == "small")
+        assert grid.skip > 0 and shown_lines(grid) == (height, height)
 
 
 def test_the_header_says_the_loop_s_progress_and_time_left():
