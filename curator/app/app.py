@@ -120,6 +120,8 @@ class CuratorApp(App[None]):
         self.install_screen(StylesScreen(), "styles")
         self.refresh_queue_summary()
         self.push_screen(SheetScreen())
+        if picture.note():
+            self.notify(picture.note(), severity="warning", timeout=12)
         if self.read_only_reason:
             self.notify(
                 f"This studio is open read-only ({self.read_only_reason}): you can look, write "

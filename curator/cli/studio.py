@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from ..app.app import run_app
+    from ..app.widgets.picture import GraphicsUnavailable
 
     with StudioService.open(args.studio) as service:
-        run_app(service, graphics_mode=args.graphics, theme=args.theme)
+        try:
+            run_app(service, graphics_mode=args.graphics, theme=args.theme)
+        except GraphicsUnavailable as exc:  # raised before the app takes the terminal
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     return 0

@@ -32,6 +32,7 @@ from ...service import (
 )
 from .halfcell import HalfcellPicture
 from .sixel_picture import SixelPicture
+from .terminal_name import terminal_name, without_placeholders
 
 MODES = ("auto", "kitty", "sixel", "halfcell", "none")
 DEFAULT_CELL = (10, 20)
@@ -45,11 +46,16 @@ class ImageWidgetClass(Protocol):
     def __call__(self, image: Any, *, classes: str) -> Widget: ...
 
 
+class GraphicsUnavailable(ValueError):
+    """The terminal cannot draw pictures the way asked (a kitty too old for textual-image)."""
+
+
 def choose(mode: str = "auto") -> ImageWidgetClass | None:
     """The image widget class for `mode` (None for "none"); imports textual-image once."""
     if mode not in MODES:
         raise ValueError(f"graphics must be one of {', '.join(MODES)}, not {mode!r}")
     _chosen["cell"] = _measure_cell()
+    _chosen["note"] = ""
     if mode == "none":
         _chosen["class"] = None
         _chosen["mode"] = mode
@@ -60,13 +66,29 @@ def choose(mode: str = "auto") -> ImageWidgetClass | None:
         _chosen["class"] = HalfcellPicture
         _chosen["mode"] = mode
         return HalfcellPicture
-    from textual_image import widget
+    from textual_image import renderable, widget
 
-    detected: object = widget.Image
-    if mode == "auto" and detected is widget.HalfcellImage:  # no graphics protocol (tmux)
+    # What textual-image detected, by its renderable: its widget for half cells and for the
+    # kitty protocol is one class (AutoImage), so the widget cannot tell them apart.
+    detected: object = renderable.Image
+    if mode == "auto" and detected is renderable.HalfcellImage:  # no graphics protocol (tmux)
         return choose("halfcell")
-    if mode == "auto" and detected is widget.SixelImage:  # ours: encodes in blocks, quickly
+    if mode == "auto" and detected is renderable.SixelImage:  # ours: encodes in blocks, quickly
         return choose("sixel")
+    if mode == "kitty" or detected is renderable.TGPImage:
+        old = without_placeholders(terminal_name())
+        if old and mode == "kitty":
+            raise GraphicsUnavailable(
+                f"--graphics kitty: {old} cannot show textual-image's pictures (they need "
+                "Unicode placeholders, kitty 0.28 or newer); use --graphics halfcell"
+            )
+        if old:
+            chosen = choose("halfcell")
+            _chosen["note"] = (
+                f"Pictures in half cells: {old} cannot show kitty-protocol pictures through "
+                "Unicode placeholders (kitty 0.28 or newer can)."
+            )
+            return chosen
     classes: dict[str, ImageWidgetClass] = {
         "auto": widget.Image,
         "kitty": widget.TGPImage,
@@ -88,6 +110,11 @@ def image_class() -> ImageWidgetClass | None:
 def mode() -> str:
     image_class()
     return str(_chosen["mode"])
+
+
+def note() -> str:
+    """Why the pictures are not drawn the way the terminal first offered ("" when they are)."""
+    return str(_chosen.get("note", ""))
 
 
 def describe() -> str:
