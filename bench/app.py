@@ -239,6 +239,19 @@ async def measure(studio: Studio, keys: int, sheet_only: bool = False) -> dict[s
         zooms = await latencies(["z"] * max(4, keys // 10), fresh=True)
         await pilot.press("z")  # at 100%
         pans = await latencies(["L", "L", "J", "H", "H", "K"] * max(1, keys // 30), fresh=True)
+        # A pan step after a rest: while a zoomed view is looked at, the views a pan step away
+        # are made ahead (sixel: with the blocks each step uncovers); wait for them, then pan.
+        render_picture = app.screen.query_one("#render")
+        rested = []
+        for key in ["L", "H"] * max(2, keys // 40):
+            await wait_for(
+                pilot,
+                lambda: render_picture.pans_made_for is render_picture._last_view,
+                timeout=10,
+            )
+            rested += await latencies([key])
+        results["pan_after_rest_p50_ms"] = statistics.median(rested)
+        results["pan_after_rest_max_ms"] = max(rested)
         # z after a rest: while the render is fitted its 100% view is made ahead (another
         # render and back, views forgotten, then wait for the one made ahead).
         await pilot.press("z")  # back to fit

@@ -8,6 +8,7 @@ from curator.app.widgets import picture as graphics
 
 graphics.choose("halfcell")
 
+from curator.app.screens import loupe as loupe_screen  # noqa: E402
 from curator.app.screens.loupe import LoupeScreen  # noqa: E402
 from curator.app.widgets.picture import Picture  # noqa: E402
 
@@ -342,6 +343,7 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
 
     monkeypatch.setattr(sixel_picture, "sixel_data_many", counting)
     monkeypatch.setattr(sixel_picture, "sixel_data_later", counting_later)
+    monkeypatch.setattr(loupe_screen, "PAN_AHEAD_AFTER_S", 600)  # every step made by its key
     with graphics_mode("sixel"):
         app = make_app(studio)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -427,6 +429,68 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
             render.image_widget.render_lines(render.image_widget.region.reset_offset)
             assert render.image_widget.image is ahead  # the view made ahead, shown
             assert drawn == []  # and its drawing was made ahead too
+
+
+@pytest.mark.parametrize("mode", ["halfcell", "sixel"])
+async def test_the_views_a_pan_step_away_are_made_ahead_and_a_pan_encodes_nothing(
+    tmp_path, monkeypatch, mode
+):
+    """While a zoomed view is looked at, the views a pan step away are made on another
+    thread (sixel: with the blocks each step uncovers): a pan key then shows the view made
+    ahead and encodes nothing; the view is drawn pixel for pixel. A view made before (the
+    way back) is not made again."""
+    from curator.app.widgets import sixel_picture
+    from curator.service import pictures
+
+    studio = big_render_studio(tmp_path, 1200)
+    pictures.forget_views()
+    with graphics_mode(mode):
+        app = make_app(studio)
+        async with app.run_test(size=(100, 30)) as pilot:
+            _, render = await open_loupe(pilot)
+            await pilot.press("z")
+            await wait_until(pilot, lambda: render.pans_made_for is render._last_view, timeout=30)
+            first = render._last_view[3]
+            # Right, left, down and up from the middle of the render: four views made ahead.
+            ahead = [view for view in pictures._VIEWS.values() if view is not first]
+            assert len([v for v in ahead if v.size == first.size]) >= 4
+            encoded: list[object] = []
+            cells = render.view_cells()
+            cell_w, cell_h = graphics.cell_pixels()
+            blocks = {
+                (block.width * cell_w, block.height * cell_h)
+                for block in sixel_picture.blocks_of(*cells)
+            }
+
+            def counting(encode):  # type: ignore[no-untyped-def]
+                def encode_counted(images):  # type: ignore[no-untyped-def]
+                    images = list(images)
+                    encoded.extend(image for image in images if image.size in blocks)
+                    return encode(images)
+
+                return encode_counted
+
+            for name in ("sixel_data_many", "sixel_data_later"):
+                monkeypatch.setattr(sixel_picture, name, counting(getattr(sixel_picture, name)))
+            await pilot.press("L")
+            await pilot.pause()
+            widget = render.image_widget
+            view = render._last_view[3]
+            assert any(view is made for made in ahead)  # the view made ahead, shown
+            if mode == "sixel":
+                widget.render_lines(widget.region.reset_offset)
+                assert encoded == []  # and every block of it drawn before the key
+                assert_draws(widget, view)
+            await wait_until(pilot, lambda: render.pans_made_for is render._last_view, timeout=30)
+            assert render._last_view[3] is view
+            back = [made for made in pictures._VIEWS.values() if made is first]
+            assert back  # the way back is the first view itself, not made again
+            await pilot.press("H")
+            await pilot.pause()
+            assert render._last_view[3] is first
+            if mode == "sixel":
+                widget.render_lines(widget.region.reset_offset)
+                assert encoded == []
 
 
 async def test_pictures_leave_out_the_ansi_filter_their_colours_need_none(studio):

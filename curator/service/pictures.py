@@ -182,6 +182,19 @@ def zoomed(
     return canvas
 
 
+def has_view(
+    key: object,
+    size: tuple[int, int],
+    scale: float,
+    centre: tuple[float, float],
+    background: tuple[int, int, int],
+) -> bool:
+    """Whether `zoomed` with these arguments would find its view kept (a view made ahead
+    again would only replace it)."""
+    size = (max(1, size[0]), max(1, size[1]))
+    return (key, size, scale, centre, background, None) in _VIEWS
+
+
 def remember_view(
     view: Image.Image,
     key: object,

@@ -37,6 +37,8 @@ from .zooming import ZOOM_BINDINGS
 
 #: How long the fitted render stays on screen before its 100% view is made ahead.
 AHEAD_AFTER_S = 0.3
+#: How long a zoomed view stays on screen before the views a pan step away are made ahead.
+PAN_AHEAD_AFTER_S = 0.3
 
 
 def describe_settings(
@@ -307,13 +309,19 @@ class LoupeScreen(RatingScreen):
         if picture_id == "#render":
             if image is not None:
                 self.show_overview(image, kind)
-                if self.zoom is None:
-                    # Once the artist stops on this render: stepping through renders with the
-                    # arrows makes no views that are never looked at.
-                    if self._ahead_timer is not None:
-                        self._ahead_timer.stop()
-                    self._ahead_timer = self.set_timer(AHEAD_AFTER_S, self.zoom_ahead)
+                self._look_ahead()
             self.update_caption()
+
+    def _look_ahead(self) -> None:
+        """Once the artist stops on a view (stepping through renders or panning makes no
+        views that are never looked at): fitted, its 100% view is made ahead; zoomed, the
+        views a pan step away."""
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
+        if self.zoom is None:
+            self._ahead_timer = self.set_timer(AHEAD_AFTER_S, self.zoom_ahead)
+        else:
+            self._ahead_timer = self.set_timer(PAN_AHEAD_AFTER_S, self.pan_ahead)
 
     def zoom_ahead(self) -> None:
         """While the artist looks at the fitted render, its 100% view around the zoom point is
@@ -322,6 +330,16 @@ class LoupeScreen(RatingScreen):
         if self.zoom is not None or not self.is_attached:
             return
         work = self.query_one("#render", Picture).prepare_zoom(ZOOMS[0], self.centre)
+        if work is not None:
+            self._make_ahead(work)
+
+    def pan_ahead(self) -> None:
+        """While the artist looks at a zoomed view, the views a pan step away (and, on a sixel
+        terminal, the blocks each step uncovers) are made on another thread."""
+        self._ahead_timer = None
+        if self.zoom is None or not self.is_attached:
+            return
+        work = self.query_one("#render", Picture).prepare_pans()
         if work is not None:
             self._make_ahead(work)
 
@@ -366,6 +384,7 @@ class LoupeScreen(RatingScreen):
         picture.centre = self.centre
         picture.show(image, "", self._render_key(kind))
         self.show_overview(image, kind)
+        self._look_ahead()
         self.update_caption()
 
     def _render_key(self, kind: str) -> tuple[str, str, int]:

@@ -24,9 +24,11 @@ from ...service import (
     PictureImage,
     clamp_centre,
     fit_scale,
+    has_view,
     letterbox,
     moved_by,
     pan_view_cells,
+    panned_centre,
     remember_view,
     zoomed,
 )
@@ -213,6 +215,18 @@ def _view_key(key: object, image: PictureImage) -> tuple[object, int]:
 #: Work made ahead off the app's thread; what it returns keeps the result on the app's thread.
 PreparedWork = Callable[[], Callable[[], None]]
 
+
+def _cell_shift(
+    image: PictureImage, zoom: float, old: tuple[float, float], new: tuple[float, float]
+) -> tuple[int, int]:
+    """The whole cells by which the view of `image` at `zoom` moves when its centre goes from
+    `old` to `new` (a pan step; the pixels are checked by the caller)."""
+    cell_w, cell_h = display_pixels()
+    dx = round((new[0] - old[0]) * image.width * zoom)
+    dy = round((new[1] - old[1]) * image.height * zoom)
+    return round(dx / cell_w), round(dy / cell_h)
+
+
 #: A picture, its zoom and centre, and the view of it drawn then.
 LastView = tuple[PictureImage, "float | None", tuple[float, float], PictureImage]
 
@@ -241,6 +255,8 @@ class Picture(Vertical):
         self.centre = (0.5, 0.5)
         #: The last zoomed view: (picture, zoom, centre, view image), for a pan's reuse.
         self._last_view: LastView | None = None
+        #: The last view whose neighbours a pan step away were made ahead (`prepare_pans`).
+        self.pans_made_for: LastView | None = None
 
     def view_cells(self, zoomed_in: bool | None = None) -> tuple[int, int]:
         """The cells the picture may fill (zoomed in or not: as it is now when None): the
@@ -289,6 +305,58 @@ class Picture(Vertical):
 
         return make
 
+    def prepare_pans(self) -> PreparedWork | None:
+        """The views a pan step away in each direction, with the blocks each step would
+        uncover, made ahead while the artist looks at a zoomed view (the loupe at rest): a pan
+        key then finds its view made and, on a sixel terminal, all its blocks drawn, and
+        encodes nothing. The work stops early when the view moves on. None when there is
+        nothing to make (not zoomed, no picture)."""
+        prepare_moved = getattr(self.image_widget, "prepare_moved", None)
+        image, _, key = self._wanted
+        last = self._last_view
+        if image is None or key is None or last is None:
+            return None
+        if last[0] is not image or self.zoom is None or last[1] != self.zoom:
+            return None
+        zoom, shown = self.zoom, last[3]
+        box, cells = self.box_pixels(), self.view_cells()
+        centre = clamp_centre(image.size, box, zoom, last[2])
+        colour = self.background_colors[1]
+        background = (colour.r, colour.g, colour.b)
+        view_key = _view_key(key, image)
+        steps = []
+        for direction in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            moved = panned_centre(centre, direction, image.size, box, zoom, display_pixels())
+            moved = clamp_centre(image.size, box, zoom, moved)
+            shift = _cell_shift(image, zoom, centre, moved)
+            if shift != (0, 0) and not has_view(view_key, box, zoom, moved, background):
+                steps.append((moved, shift))
+
+        def make() -> Callable[[], None]:
+            made = []
+            cell_w, cell_h = display_pixels()
+            for moved, shift in steps:
+                if self._last_view is not last:
+                    break  # the artist moved on: what is made is kept, the rest not made
+                view = zoomed(image, box, zoom, moved, background)
+                keep_blocks = None
+                if prepare_moved is not None and moved_by(
+                    shown, view, (shift[0] * cell_w, shift[1] * cell_h)
+                ):
+                    keep_blocks = prepare_moved(view, cells, shift)
+                made.append((moved, view, keep_blocks))
+
+            def keep() -> None:
+                for moved, view, keep_blocks in made:
+                    remember_view(view, view_key, box, zoom, moved, background)
+                    if keep_blocks is not None:
+                        keep_blocks()
+                self.pans_made_for = last
+
+            return keep
+
+        return make
+
     def scale_shown(self) -> float | None:
         """The scale the picture is shown at now (the fit scale when fitted)."""
         image = self._wanted[0]
@@ -317,9 +385,7 @@ class Picture(Vertical):
         if last is None or last[0] is not image or last[1] != self.zoom or self.zoom is None:
             return None
         cell_w, cell_h = display_pixels()
-        dx = round((self.centre[0] - last[2][0]) * image.width * self.zoom)
-        dy = round((self.centre[1] - last[2][1]) * image.height * self.zoom)
-        cells = (round(dx / cell_w), round(dy / cell_h))
+        cells = _cell_shift(image, self.zoom, last[2], self.centre)
         shift = (cells[0] * cell_w, cells[1] * cell_h)
         return cells if cells != (0, 0) and moved_by(last[3], view, shift) else None
 

@@ -24,7 +24,7 @@ from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from ...service import PictureImage, pan_cells, sixel_data_later, sixel_data_many
+from ...service import PictureImage, pan_cells, sixel_data, sixel_data_later, sixel_data_many
 from .picture_widget import PictureWidget
 
 #: Pictures of fewer cells are one block (each block costs a palette and a call of the encoder).
@@ -104,6 +104,30 @@ class SixelPicture(PictureWidget):
         returned keeps its blocks, on the app's thread (`Picture.prepare_zoom`)."""
         blocks = blocks_of(*cells)
         data = sixel_data_many([crop_cells(view, block) for block in blocks])
+
+        def keep() -> None:
+            for block, encoded in zip(blocks, data, strict=True):
+                _RECENT[(id(view), block)] = (view, encoded)
+            _trim()
+
+        return keep
+
+    def prepare_moved(
+        self, view: PictureImage, cells: tuple[int, int], shift: tuple[int, int]
+    ) -> Callable[[], None]:
+        """Encode the blocks of `view` that a pan step would uncover (`view` is the picture
+        shown now moved by `shift` cells), now, on the calling thread and one after another:
+        made ahead at rest, they must not queue before a key's own blocks on the encoder's
+        threads. The function returned keeps them, on the app's thread (`Picture.prepare_pans`);
+        `show_moved` then finds every block of the step drawn."""
+        width, height = cells
+        shown = Region(0, 0, width, height)
+        blocks = [
+            block
+            for block in blocks_of(width, height)
+            if not shown.contains_region(block.translate(shift))
+        ]
+        data = [sixel_data(crop_cells(view, block)) for block in blocks]
 
         def keep() -> None:
             for block, encoded in zip(blocks, data, strict=True):
