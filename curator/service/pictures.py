@@ -149,7 +149,7 @@ def zoomed(
     """
     size = (max(1, size[0]), max(1, size[1]))
     if key is not None:
-        cache_key = (key, size, scale, centre, background, shown_as)
+        cache_key = _view_cache_key(key, size, scale, centre, background, shown_as)
         found = _VIEWS.get(cache_key)
         if found is not None:
             _VIEWS.move_to_end(cache_key)
@@ -182,6 +182,19 @@ def zoomed(
     return canvas
 
 
+def _view_cache_key(
+    key: object,
+    size: tuple[int, int],
+    scale: float,
+    centre: tuple[float, float],
+    background: tuple[int, int, int],
+    shown_as: tuple[int, int] | None,
+) -> tuple[object, ...]:
+    """What names a view in the cache, for `zoomed`, `has_view` and `remember_view` alike."""
+    size = (max(1, size[0]), max(1, size[1]))
+    return (key, size, scale, centre, background, shown_as)
+
+
 def has_view(
     key: object,
     size: tuple[int, int],
@@ -191,8 +204,7 @@ def has_view(
 ) -> bool:
     """Whether `zoomed` with these arguments would find its view kept (a view made ahead
     again would only replace it)."""
-    size = (max(1, size[0]), max(1, size[1]))
-    return (key, size, scale, centre, background, None) in _VIEWS
+    return _view_cache_key(key, size, scale, centre, background, None) in _VIEWS
 
 
 def remember_view(
@@ -206,8 +218,7 @@ def remember_view(
 ) -> None:
     """Keep `view` as what `zoomed` with these arguments (and `key`) returns: a view made
     ahead, off the app's thread, is handed over here (on the app's thread)."""
-    size = (max(1, size[0]), max(1, size[1]))
-    _VIEWS[(key, size, scale, centre, background, shown_as)] = view
+    _VIEWS[_view_cache_key(key, size, scale, centre, background, shown_as)] = view
     while len(_VIEWS) > VIEW_CACHE:
         _VIEWS.popitem(last=False)
 

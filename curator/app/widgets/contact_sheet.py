@@ -405,7 +405,6 @@ class ContactSheet(Widget, can_focus=True):
             height = max(self.tile.height, self.size.height)
             while self._rows_height(self.top, row + 1) - self.skip > height:
                 self.top, self.skip = self.top + 1, 0
-        self.top = max(0, min(self.top, len(self.layout_rows) - 1))
         self._fill_screen()
         if (self.top, self.skip) != old:
             self.redraw()
@@ -416,11 +415,11 @@ class ContactSheet(Widget, can_focus=True):
         """Never leave blank space below the last row while rows are hidden above (renders
         landing above the cursor, a re-sort, End): the page starts earlier, by lines, until
         the last row sits on the bottom edge, and the top row is cut instead."""
+        self.top = max(0, min(self.top, len(self.layout_rows) - 1))
         height = max(self.tile.height, self.size.height) if self.is_mounted else 0
         if not height or not self.layout_rows:
             self.skip = 0
             return
-        self.top = max(0, min(self.top, len(self.layout_rows) - 1))
         self.skip = max(0, min(self.skip, self.layout_rows[self.top].height(self.tile.height) - 1))
         missing = height - (self._lines_from_top(height + self.skip) - self.skip)
         while missing > 0 and (self.top > 0 or self.skip):

@@ -288,8 +288,7 @@ class Picture(Vertical):
             return None
         box = self.box_pixels(zoomed_in=True)
         centre = clamp_centre(image.size, box, zoom, centre)
-        colour = self.background_colors[1]
-        background = (colour.r, colour.g, colour.b)
+        background = self._background()
         cells = self.view_cells(zoomed_in=True)
         view_key = _view_key(key, image)
 
@@ -321,8 +320,7 @@ class Picture(Vertical):
         zoom, shown = self.zoom, last[3]
         box, cells = self.box_pixels(), self.view_cells()
         centre = clamp_centre(image.size, box, zoom, last[2])
-        colour = self.background_colors[1]
-        background = (colour.r, colour.g, colour.b)
+        background = self._background()
         view_key = _view_key(key, image)
         steps = []
         for direction in ((1, 0), (-1, 0), (0, 1), (0, -1)):
@@ -356,6 +354,11 @@ class Picture(Vertical):
             return keep
 
         return make
+
+    def _background(self) -> tuple[int, int, int]:
+        """The colour around a letterboxed or zoomed picture: the widget's own background."""
+        colour = self.background_colors[1]
+        return colour.r, colour.g, colour.b
 
     def scale_shown(self) -> float | None:
         """The scale the picture is shown at now (the fit scale when fitted)."""
@@ -398,8 +401,7 @@ class Picture(Vertical):
         if image is not None and self.image_widget is not None:
             if not size.width or not size.height:
                 return  # not laid out yet: on_resize applies it
-            colour = self.background_colors[1]
-            background = (colour.r, colour.g, colour.b)
+            background = self._background()
             if self.zoom is None:
                 show_fitted(
                     self.image_widget, image, key if key is not None else id(image),

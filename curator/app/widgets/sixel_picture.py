@@ -82,7 +82,7 @@ class SixelPicture(PictureWidget):
         for block in self._blocks():
             data = _cached(old, block.translate((dx, dy)))  # where it was shown before
             if data is not None:
-                _RECENT[(id(image), block)] = (image, data)
+                _keep(image, block, data)
         _trim()
         self._image = image
         self._forget_drawing()
@@ -104,13 +104,7 @@ class SixelPicture(PictureWidget):
         returned keeps its blocks, on the app's thread (`Picture.prepare_zoom`)."""
         blocks = blocks_of(*cells)
         data = sixel_data_many([crop_cells(view, block) for block in blocks])
-
-        def keep() -> None:
-            for block, encoded in zip(blocks, data, strict=True):
-                _RECENT[(id(view), block)] = (view, encoded)
-            _trim()
-
-        return keep
+        return lambda: _keep_all(view, blocks, data)
 
     def prepare_moved(
         self, view: PictureImage, cells: tuple[int, int], shift: tuple[int, int]
@@ -128,13 +122,7 @@ class SixelPicture(PictureWidget):
             if not shown.contains_region(block.translate(shift))
         ]
         data = [sixel_data(crop_cells(view, block)) for block in blocks]
-
-        def keep() -> None:
-            for block, encoded in zip(blocks, data, strict=True):
-                _RECENT[(id(view), block)] = (view, encoded)
-            _trim()
-
-        return keep
+        return lambda: _keep_all(view, blocks, data)
 
     def _data(self, parts: list[Region]) -> list[str]:
         """The sixel data of blocks (or parts of them) of the picture shown; those not drawn
@@ -146,12 +134,12 @@ class SixelPicture(PictureWidget):
             coming = self._coming.pop(part, None)
             if found[index] is None and coming is not None:
                 found[index] = data = coming.result()
-                _RECENT[(id(image), part)] = (image, data)
+                _keep(image, part, data)
         missing = [index for index, data in enumerate(found) if data is None]
         pictures = [crop_cells(image, parts[index]) for index in missing]
         for index, data in zip(missing, sixel_data_many(pictures), strict=True):
             found[index] = data
-            _RECENT[(id(image), parts[index])] = (image, data)
+            _keep(image, parts[index], data)
         _trim()
         return [data or "" for data in found]
 
@@ -204,6 +192,18 @@ def crop_cells(image: PictureImage, cells: Region) -> PictureImage:
     return image.crop(
         (cells.x * cell_w, cells.y * cell_h, cells.right * cell_w, cells.bottom * cell_h)
     )
+
+
+def _keep(image: PictureImage, block: Region, data: str) -> None:
+    """Keep a block's data (the picture kept with it: its id is not reused while it lives)."""
+    _RECENT[(id(image), block)] = (image, data)
+
+
+def _keep_all(image: PictureImage, blocks: list[Region], data: list[str]) -> None:
+    """Keep blocks made ahead off the app's thread (on the app's thread), within the bound."""
+    for block, encoded in zip(blocks, data, strict=True):
+        _keep(image, block, encoded)
+    _trim()
 
 
 def _trim() -> None:
