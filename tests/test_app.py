@@ -47,6 +47,22 @@ def graphics_mode(mode: str) -> Iterator[None]:
         graphics.choose("halfcell")
 
 
+def hold_back_encoding(monkeypatch, module) -> list:
+    """`module`'s `sixel_data_later` replaced by one that starts nothing: the futures it
+    returns, each with its picture, are listed for the test to finish (or not) itself."""
+    from concurrent.futures import Future
+
+    held: list[tuple[Future[str], object]] = []
+
+    def held_back(images):  # type: ignore[no-untyped-def]
+        futures: list[Future[str]] = [Future() for _ in images]
+        held.extend(zip(futures, images, strict=True))
+        return futures
+
+    monkeypatch.setattr(module, "sixel_data_later", held_back)
+    return held
+
+
 def make_app(studio, **kwargs):
     kwargs.setdefault("watch", False)
     kwargs.setdefault("background_work", False)

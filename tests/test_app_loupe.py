@@ -13,7 +13,13 @@ from curator.app.screens.loupe import LoupeScreen  # noqa: E402
 from curator.app.widgets.picture import Picture  # noqa: E402
 
 from .studio_factory import make_studio  # noqa: E402
-from .test_app import SIZE, graphics_mode, make_app, wait_until  # noqa: E402
+from .test_app import (  # noqa: E402
+    SIZE,
+    graphics_mode,
+    hold_back_encoding,
+    make_app,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -304,6 +310,13 @@ def sixel_screen(widget) -> tuple[dict[tuple[int, int], tuple[int, int, int] | N
     return drawn, pictures
 
 
+def block_pixel_sizes(blocks) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """The sizes in pixels of a sixel view's blocks (cell regions), to tell its blocks from the
+    overview's picture among what is encoded."""
+    cell_w, cell_h = graphics.cell_pixels()
+    return {(block.width * cell_w, block.height * cell_h) for block in blocks}
+
+
 def assert_draws(widget, view) -> None:
     """Every pixel of `view` drawn once, in its colour to within quantisation."""
     import numpy as np
@@ -354,8 +367,7 @@ async def test_the_sixel_loupe_draws_in_blocks_and_a_pan_encodes_only_what_it_un
             await pilot.pause()
             blocks = widget._blocks()
             assert 9 <= len(blocks) <= 25  # about 4 x 4: a quarter of the view each way
-            cell_w, cell_h = graphics.cell_pixels()
-            block_sizes = {(block.width * cell_w, block.height * cell_h) for block in blocks}
+            block_sizes = block_pixel_sizes(blocks)
             view = render._last_view[3]
             assert_draws(widget, view)
             assert sixel_screen(widget)[1] == len(blocks)
@@ -411,11 +423,7 @@ async def test_the_100_percent_view_is_made_ahead_and_z_draws_nothing_new(
                     drawn.append(image)
                 return strips(image, size)
 
-            cell_w, cell_h = graphics.cell_pixels()
-            blocks = {
-                (block.width * cell_w, block.height * cell_h)
-                for block in sixel_picture.blocks_of(*cells)
-            }
+            blocks = block_pixel_sizes(sixel_picture.blocks_of(*cells))
 
             def counting_sixels(images):  # type: ignore[no-untyped-def]
                 # The view's blocks (not the overview, nor a line Textual repaints alone).
@@ -456,11 +464,7 @@ async def test_the_views_a_pan_step_away_are_made_ahead_and_a_pan_encodes_nothin
             assert len([v for v in ahead if v.size == first.size]) >= 4
             encoded: list[object] = []
             cells = render.view_cells()
-            cell_w, cell_h = graphics.cell_pixels()
-            blocks = {
-                (block.width * cell_w, block.height * cell_h)
-                for block in sixel_picture.blocks_of(*cells)
-            }
+            blocks = block_pixel_sizes(sixel_picture.blocks_of(*cells))
 
             def counting(encode):  # type: ignore[no-untyped-def]
                 def encode_counted(images):  # type: ignore[no-untyped-def]
@@ -515,8 +519,6 @@ async def test_pictures_leave_out_the_ansi_filter_their_colours_need_none(studio
 async def test_a_sixel_picture_replaced_before_it_is_encoded_is_not_encoded(tmp_path, monkeypatch):
     """Stepping through renders gives the widget picture after picture: the blocks of one
     replaced before they were started are cancelled, not queued before the picture shown."""
-    from concurrent.futures import Future
-
     from curator.app.widgets import sixel_picture
     from curator.app.widgets.sixel_picture import SixelPicture
     from curator.service import sixel_data
@@ -527,14 +529,7 @@ async def test_a_sixel_picture_replaced_before_it_is_encoded_is_not_encoded(tmp_
             _, render = await open_loupe(pilot)
             widget = render.image_widget
             assert isinstance(widget, SixelPicture) and widget.image is not None
-            held: list[tuple[Future[str], object]] = []
-
-            def held_back(images):  # type: ignore[no-untyped-def]
-                futures: list[Future[str]] = [Future() for _ in images]
-                held.extend(zip(futures, images, strict=True))
-                return futures
-
-            monkeypatch.setattr(sixel_picture, "sixel_data_later", held_back)
+            held = hold_back_encoding(monkeypatch, sixel_picture)
             shown = widget.image
             widget.image = shown.transpose(0)  # another picture of the same size
             replaced = list(held)

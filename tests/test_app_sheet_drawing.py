@@ -20,7 +20,14 @@ from curator.app.memory import limit_malloc_arenas  # noqa: E402
 from curator.thumbs import ThumbnailCache  # noqa: E402
 
 from .studio_factory import make_studio  # noqa: E402
-from .test_app import SIZE, graphics_mode, make_app, sheet, wait_until  # noqa: E402
+from .test_app import (  # noqa: E402
+    SIZE,
+    graphics_mode,
+    hold_back_encoding,
+    make_app,
+    sheet,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -248,19 +255,10 @@ async def test_the_sheet_draws_without_waiting_for_its_sixel_pictures(studio, mo
     """A page of new tiles is drawn at once, the pictures' cells blank, while their sixel data
     is made on the encoder's threads; when all of it is made, the lines they end on are drawn
     again, whole, with the pictures."""
-    from concurrent.futures import Future
-
     from curator.app.widgets import tile_painting
     from curator.service import sixel_data
 
-    held: list[tuple[Future[str], object]] = []
-
-    def held_back(images):  # type: ignore[no-untyped-def]
-        futures: list[Future[str]] = [Future() for _ in images]
-        held.extend(zip(futures, images, strict=True))
-        return futures
-
-    monkeypatch.setattr(tile_painting, "sixel_data_later", held_back)
+    held = hold_back_encoding(monkeypatch, tile_painting)
     with graphics_mode("sixel"):
         app = make_app(studio)
         async with app.run_test(size=SIZE) as pilot:
