@@ -434,8 +434,8 @@ class ContactSheet(Widget, can_focus=True):
         """The lines of the rows from `top` to the end, counted up to `enough` (10,000 renders
         are 1,250 rows: the sum stops once it is past the page)."""
         lines = 0
-        for layout in self.layout_rows[self.top :]:
-            lines += layout.height(self.tile.height)
+        for index in range(self.top, len(self.layout_rows)):  # not a copy of the rows below
+            lines += self.layout_rows[index].height(self.tile.height)
             if lines >= enough:
                 break
         return lines
